@@ -1,0 +1,25 @@
+# The binary is built exactly as the Dockerfile builds it.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.dateBuilt=$(DATE)
+BIN     := bin/revel-connect
+
+# Example configs read these when linted.
+LINT_ENV := REVEL_SUBDOMAIN=acme REVEL_API_KEY=key REVEL_API_SECRET=secret CALLBACK_URL=https://example.com/hook
+
+.PHONY: build test lint-configs fmt-check vet
+
+build:
+	CGO_ENABLED=0 go build -trimpath -tags timetzdata -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/revel-connect
+
+fmt-check:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	go vet ./...
+
+lint-configs: build
+	$(LINT_ENV) $(BIN) lint config/*.yaml
+
+test: fmt-check vet lint-configs
+	go test -count=1 ./...

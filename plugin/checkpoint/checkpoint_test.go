@@ -1,0 +1,278 @@
+package checkpoint
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+)
+
+func TestEncodeDecodeRoundTrip(t *testing.T) {
+	cursor := time.Date(2026, 11, 1, 8, 50, 0, 123456789, time.UTC)
+	in := &State{
+		Cursor: cursor,
+		Seen:   map[string]int64{"1829": cursor.UnixNano(), "1830": 0},
+		Cycle: &Cycle{
+			From:       cursor.Add(-time.Minute),
+			Started:    cursor.Add(time.Hour),
+			Paging:     "keyset",
+			AfterID:    "1829",
+			MaxUpdated: cursor.Add(time.Second),
+			Seen:       map[string]int64{"7": 42},
+		},
+	}
+	raw, err := in.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Cursor.Equal(in.Cursor) || out.Seen["1829"] != in.Seen["1829"] || out.Seen["1830"] != 0 || len(out.Seen) != 2 {
+		t.Fatalf("state changed in round trip: %+v", out)
+	}
+	if out.Cycle == nil || out.Cycle.AfterID != "1829" || out.Cycle.Paging != "keyset" ||
+		!out.Cycle.From.Equal(in.Cycle.From) || !out.Cycle.Started.Equal(in.Cycle.Started) ||
+		!out.Cycle.MaxUpdated.Equal(in.Cycle.MaxUpdated) || out.Cycle.Seen["7"] != 42 {
+		t.Fatalf("cycle changed in round trip: %+v", out.Cycle)
+	}
+	if !strings.Contains(string(raw), `"version":1`) {
+		t.Fatalf("encoding is not versioned: %s", raw)
+	}
+}
+
+func TestDecodeRejectsCorruptCheckpoints(t *testing.T) {
+	for name, raw := range map[string]string{
+		"truncated":       `{"version":1,"cursor":"2026-11-01T08:50:00Z","se`,
+		"not json":        `hello`,
+		"no version":      `{"cursor":"2026-11-01T08:50:00Z"}`,
+		"future version":  `{"version":2,"cursor":"2026-11-01T08:50:00Z"}`,
+		"bad cursor":      `{"version":1,"cursor":"yesterday"}`,
+		"bad paging":      `{"version":1,"cursor":"","cycle":{"from":"","started":"","paging":"pages"}}`,
+		"negative offset": `{"version":1,"cursor":"","cycle":{"from":"","started":"","paging":"offset","offset":-3}}`,
+		"bad seen":        `{"version":1,"cursor":"","seen":{"1":"x"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Decode([]byte(raw))
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Decode(%s) = %v, want ErrCorrupt", raw, err)
+			}
+		})
+	}
+}
+
+func TestCloneIsDeep(t *testing.T) {
+	s := &State{Seen: map[string]int64{"a": 1}, Cycle: &Cycle{Paging: "offset", Seen: map[string]int64{"b": 2}}}
+	c := s.Clone()
+	s.Seen["a"] = 9
+	s.Cycle.Seen["b"] = 9
+	s.Cycle.Offset = 100
+	if c.Seen["a"] != 1 || c.Cycle.Seen["b"] != 2 || c.Cycle.Offset != 0 {
+		t.Fatalf("clone shares memory with its source: %+v %+v", c, c.Cycle)
+	}
+}
+
+// recordingStore records every save in order.
+type recordingStore struct {
+	mu    sync.Mutex
+	saves []time.Time
+	fail  error
+}
+
+func (r *recordingStore) Load(context.Context, string) (*State, error) { return nil, nil }
+
+func (r *recordingStore) Save(_ context.Context, _ string, s *State) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	r.saves = append(r.saves, s.Cursor)
+	return nil
+}
+
+func (r *recordingStore) cursors() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]time.Time(nil), r.saves...)
+}
+
+func at(min int) time.Time { return time.Date(2026, 1, 1, 0, min, 0, 0, time.UTC) }
+
+func TestTrackerPersistsOnlyFullyAckedPrefix(t *testing.T) {
+	ctx := context.Background()
+	store := &recordingStore{}
+	tr := NewTracker(store, "k", 10, nil)
+	var acks []func(context.Context)
+	for i := 1; i <= 4; i++ {
+		ack, err := tr.Track(ctx, &State{Cursor: at(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acks = append(acks, ack)
+	}
+	// Acks arrive out of order: 3, 2, 4, then 1.
+	acks[2](ctx)
+	acks[1](ctx)
+	acks[3](ctx)
+	if got := store.cursors(); len(got) != 0 {
+		t.Fatalf("saved %v before the first snapshot was acked", got)
+	}
+	if tr.Pending() != 4 {
+		t.Fatalf("pending = %d, want 4", tr.Pending())
+	}
+	acks[0](ctx)
+	got := store.cursors()
+	if len(got) != 1 || !got[0].Equal(at(4)) {
+		t.Fatalf("saves = %v, want exactly [%v]", got, at(4))
+	}
+	// A repeated ack must not write again or move anything.
+	acks[0](ctx)
+	if n := len(store.cursors()); n != 1 {
+		t.Fatalf("repeated ack wrote again: %d saves", n)
+	}
+}
+
+func TestTrackerConcurrentAcksNeverGoBackwards(t *testing.T) {
+	ctx := context.Background()
+	store := &recordingStore{}
+	tr := NewTracker(store, "k", 1000, nil)
+	const n = 500
+	acks := make([]func(context.Context), n)
+	for i := range acks {
+		ack, err := tr.Track(ctx, &State{Cursor: at(0).Add(time.Duration(i) * time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acks[i] = ack
+	}
+	var wg sync.WaitGroup
+	for i := n - 1; i >= 0; i-- {
+		wg.Add(1)
+		go func(ack func(context.Context)) {
+			defer wg.Done()
+			ack(ctx)
+		}(acks[i])
+	}
+	wg.Wait()
+	saves := store.cursors()
+	for i := 1; i < len(saves); i++ {
+		if !saves[i].After(saves[i-1]) {
+			t.Fatalf("save %d (%v) does not move past save %d (%v)", i, saves[i], i-1, saves[i-1])
+		}
+	}
+	if last := saves[len(saves)-1]; !last.Equal(at(0).Add((n - 1) * time.Second)) {
+		t.Fatalf("last save %v is not the last snapshot", last)
+	}
+}
+
+func TestTrackerBlocksAtCapacityUntilAcked(t *testing.T) {
+	ctx := context.Background()
+	tr := NewTracker(&recordingStore{}, "k", 2, nil)
+	first, err := tr.Track(ctx, &State{Cursor: at(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Track(ctx, &State{Cursor: at(2)}); err != nil {
+		t.Fatal(err)
+	}
+	tracked := make(chan error, 1)
+	go func() {
+		_, err := tr.Track(ctx, &State{Cursor: at(3)})
+		tracked <- err
+	}()
+	first(ctx)
+	if err := <-tracked; err != nil {
+		t.Fatal(err)
+	}
+
+	// Two snapshots are pending again, so a fourth Track blocks; it can only
+	// return context.Canceled if it was waiting.
+	cctx, cancel := context.WithCancel(ctx)
+	blocked := make(chan error, 1)
+	go func() {
+		_, err := tr.Track(cctx, &State{Cursor: at(4)})
+		blocked <- err
+	}()
+	cancel()
+	if err := <-blocked; !errors.Is(err, context.Canceled) {
+		t.Fatalf("blocked Track returned %v, want context.Canceled", err)
+	}
+}
+
+func TestTrackerFailedSaveIsSupersededByNextAck(t *testing.T) {
+	ctx := context.Background()
+	store := &recordingStore{fail: errors.New("disk full")}
+	var failures int
+	tr := NewTracker(store, "k", 10, func(_ *State, err error) {
+		if err != nil {
+			failures++
+		}
+	})
+	a1, _ := tr.Track(ctx, &State{Cursor: at(1)})
+	a2, _ := tr.Track(ctx, &State{Cursor: at(2)})
+	a1(ctx)
+	if failures != 1 {
+		t.Fatalf("failures = %d, want 1", failures)
+	}
+	store.mu.Lock()
+	store.fail = nil
+	store.mu.Unlock()
+	a2(ctx)
+	if got := store.cursors(); len(got) != 1 || !got[0].Equal(at(2)) {
+		t.Fatalf("saves = %v, want [%v]", got, at(2))
+	}
+}
+
+func TestMemoryStoreKeepsAnIndependentCopy(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemoryStore()
+	if s, err := m.Load(ctx, "k"); s != nil || err != nil {
+		t.Fatalf("empty store Load = %v, %v", s, err)
+	}
+	s := &State{Cursor: at(5), Seen: map[string]int64{"1": 1}}
+	if err := m.Save(ctx, "k", s); err != nil {
+		t.Fatal(err)
+	}
+	s.Seen["1"] = 99
+	got, err := m.Load(ctx, "k")
+	if err != nil || got.Seen["1"] != 1 || !got.Cursor.Equal(at(5)) {
+		t.Fatalf("Load = %+v, %v", got, err)
+	}
+}
+
+func TestCacheStore(t *testing.T) {
+	ctx := context.Background()
+	res := service.MockResources(service.MockResourcesOptAddCache("state"))
+	store := NewCacheStore(res, "state")
+	if s, err := store.Load(ctx, "revel_poller/employees"); s != nil || err != nil {
+		t.Fatalf("missing key Load = %v, %v", s, err)
+	}
+	if err := store.Save(ctx, "revel_poller/employees", &State{Cursor: at(7)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.Load(ctx, "revel_poller/employees")
+	if err != nil || !got.Cursor.Equal(at(7)) {
+		t.Fatalf("Load = %+v, %v", got, err)
+	}
+
+	// A corrupt value fails loudly and names the key and the way out.
+	if err := res.AccessCache(ctx, "state", func(c service.Cache) {
+		_ = c.Set(ctx, "revel_poller/orders", []byte(`{"version":1,"cur`), nil)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = store.Load(ctx, "revel_poller/orders")
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "revel_poller/orders") || !strings.Contains(err.Error(), "delete") {
+		t.Fatalf("corrupt Load error = %v", err)
+	}
+
+	if _, err := NewCacheStore(res, "missing").Load(ctx, "k"); err == nil || !strings.Contains(err.Error(), `"missing"`) {
+		t.Fatalf("unknown cache error = %v", err)
+	}
+}

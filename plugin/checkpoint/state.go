@@ -1,0 +1,177 @@
+// Package checkpoint holds a resource's polling position and persists it only
+// once every change before it has been acknowledged downstream.
+package checkpoint
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Version is the checkpoint format this build writes. Older formats are read;
+// newer ones are refused so that a downgrade never misreads a cursor.
+const Version = 1
+
+// State is everything needed to resume polling one resource without skipping
+// or repeating a change.
+type State struct {
+	// Cursor is the latest updated time among delivered changes, capped at
+	// the start of the cycle that delivered them. Queries start from it.
+	Cursor time.Time
+	// Seen maps objectId to the updated time (Unix nanoseconds) of changes
+	// already delivered at or after the boundary a query can reach back to.
+	// Zero marks a record that carried no usable date.
+	Seen map[string]int64
+	// Cycle is set while a poll cycle is part way through, so a restart
+	// resumes it instead of starting again.
+	Cycle *Cycle
+}
+
+// Cycle is the resume position of an unfinished poll cycle.
+type Cycle struct {
+	// From is the lower bound the cycle queries; it stays fixed for the
+	// whole cycle so that every page is a slice of one query.
+	From time.Time
+	// Started caps the cursor the cycle may reach: changes written while
+	// it ran may have been passed by the paging.
+	Started time.Time
+	// Paging is "keyset" or "offset".
+	Paging string
+	// AfterID is the last id delivered under keyset paging.
+	AfterID string
+	// Offset is the number of rows already consumed under offset paging.
+	Offset int
+	// MaxUpdated is the latest updated time delivered so far in the cycle.
+	MaxUpdated time.Time
+	// Seen holds changes delivered in this cycle that the next query can
+	// return again.
+	Seen map[string]int64
+}
+
+// Clone returns a deep copy, so a snapshot handed to the tracker never
+// changes under it.
+func (s *State) Clone() *State {
+	c := &State{Cursor: s.Cursor, Seen: cloneSeen(s.Seen)}
+	if s.Cycle != nil {
+		cy := *s.Cycle
+		cy.Seen = cloneSeen(s.Cycle.Seen)
+		c.Cycle = &cy
+	}
+	return c
+}
+
+func cloneSeen(m map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+type stateJSON struct {
+	Version int              `json:"version"`
+	Cursor  string           `json:"cursor"`
+	Seen    map[string]int64 `json:"seen"`
+	Cycle   *cycleJSON       `json:"cycle,omitempty"`
+}
+
+type cycleJSON struct {
+	From       string           `json:"from"`
+	Started    string           `json:"started"`
+	Paging     string           `json:"paging"`
+	AfterID    string           `json:"after_id,omitempty"`
+	Offset     int              `json:"offset,omitempty"`
+	MaxUpdated string           `json:"max_updated,omitempty"`
+	Seen       map[string]int64 `json:"seen"`
+}
+
+// Encode renders the state as versioned JSON.
+func (s *State) Encode() ([]byte, error) {
+	j := stateJSON{Version: Version, Cursor: formatTime(s.Cursor), Seen: s.Seen}
+	if j.Seen == nil {
+		j.Seen = map[string]int64{}
+	}
+	if c := s.Cycle; c != nil {
+		j.Cycle = &cycleJSON{
+			From:       formatTime(c.From),
+			Started:    formatTime(c.Started),
+			Paging:     c.Paging,
+			AfterID:    c.AfterID,
+			Offset:     c.Offset,
+			MaxUpdated: formatTime(c.MaxUpdated),
+			Seen:       c.Seen,
+		}
+		if j.Cycle.Seen == nil {
+			j.Cycle.Seen = map[string]int64{}
+		}
+	}
+	return json.Marshal(j)
+}
+
+// ErrCorrupt marks a stored checkpoint that cannot be read. Polling must not
+// silently start over from it: that would redeliver or skip history.
+var ErrCorrupt = errors.New("corrupt checkpoint")
+
+// Decode parses a checkpoint written by Encode.
+func Decode(b []byte) (*State, error) {
+	var j stateJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	switch {
+	case j.Version == 0:
+		return nil, fmt.Errorf("%w: no version field", ErrCorrupt)
+	case j.Version > Version:
+		return nil, fmt.Errorf("%w: version %d is newer than this build reads (%d); upgrade revel-connect", ErrCorrupt, j.Version, Version)
+	}
+	s := &State{Seen: j.Seen}
+	var err error
+	if s.Cursor, err = parseTime("cursor", j.Cursor); err != nil {
+		return nil, err
+	}
+	if s.Seen == nil {
+		s.Seen = map[string]int64{}
+	}
+	if c := j.Cycle; c != nil {
+		cy := &Cycle{Paging: c.Paging, AfterID: c.AfterID, Offset: c.Offset, Seen: c.Seen}
+		if cy.From, err = parseTime("cycle.from", c.From); err != nil {
+			return nil, err
+		}
+		if cy.Started, err = parseTime("cycle.started", c.Started); err != nil {
+			return nil, err
+		}
+		if cy.MaxUpdated, err = parseTime("cycle.max_updated", c.MaxUpdated); err != nil {
+			return nil, err
+		}
+		if cy.Paging != "keyset" && cy.Paging != "offset" {
+			return nil, fmt.Errorf("%w: cycle.paging %q is neither keyset nor offset", ErrCorrupt, cy.Paging)
+		}
+		if cy.Offset < 0 {
+			return nil, fmt.Errorf("%w: cycle.offset %d is negative", ErrCorrupt, cy.Offset)
+		}
+		if cy.Seen == nil {
+			cy.Seen = map[string]int64{}
+		}
+		s.Cycle = cy
+	}
+	return s, nil
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func parseTime(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %s %q is not an RFC 3339 time", ErrCorrupt, field, v)
+	}
+	return t.UTC(), nil
+}

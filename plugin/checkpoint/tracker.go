@@ -1,0 +1,68 @@
+package checkpoint
+
+import (
+	"context"
+	"sync"
+
+	"github.com/Jeffail/checkpoint"
+)
+
+// Tracker persists a resource's state in emission order as acknowledgements
+// arrive in any order: a snapshot is written only once it and every snapshot
+// tracked before it are acknowledged.
+type Tracker struct {
+	pending *checkpoint.Capped[*State]
+	store   Store
+	key     string
+	onSave  func(s *State, err error)
+
+	mu    sync.Mutex // serialises release and write so a newer state is never overwritten by an older one
+	saved *State
+}
+
+// NewTracker tracks snapshots for key, allowing at most maxPending
+// unacknowledged snapshots before Track blocks. onSave, if not nil, sees the
+// outcome of every write; a failed write is superseded by the next one.
+func NewTracker(store Store, key string, maxPending int64, onSave func(s *State, err error)) *Tracker {
+	return &Tracker{
+		pending: checkpoint.NewCapped[*State](maxPending),
+		store:   store,
+		key:     key,
+		onSave:  onSave,
+	}
+}
+
+// Track registers snap, which must not be modified afterwards, and returns
+// the function that acknowledges it. It blocks while too many snapshots are
+// unacknowledged, which bounds the memory held by pages in flight.
+func (t *Tracker) Track(ctx context.Context, snap *State) (ack func(context.Context), err error) {
+	release, err := t.pending.Track(ctx, snap, 1)
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return func(ctx context.Context) {
+		once.Do(func() { t.commit(ctx, release) })
+	}, nil
+}
+
+// Pending reports how many tracked snapshots are not yet acknowledged.
+func (t *Tracker) Pending() int64 {
+	return t.pending.Pending()
+}
+
+func (t *Tracker) commit(ctx context.Context, release func() **State) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	highest := release()
+	if highest == nil || *highest == t.saved {
+		return
+	}
+	err := t.store.Save(ctx, t.key, *highest)
+	if err == nil {
+		t.saved = *highest
+	}
+	if t.onSave != nil {
+		t.onSave(*highest, err)
+	}
+}

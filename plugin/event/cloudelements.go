@@ -1,0 +1,139 @@
+package event
+
+import (
+	"strconv"
+	"time"
+)
+
+// Instance identifies the poller the way a Cloud Elements instance did;
+// consumers route and filter on these values.
+type Instance struct {
+	ID        int64
+	Name      string
+	Tags      []string
+	AccountID int64
+	CompanyID int64
+	UserID    int64
+}
+
+// CloudElements encodes events as Cloud Elements event notifications, the
+// body its polling service POSTed to callback URLs.
+type CloudElements struct {
+	elementKey []byte // JSON-quoted
+	hubKey     []byte // JSON-quoted
+	topic      []byte // JSON-quoted
+	// messageHead is the constant start of "message" up to eventId, and
+	// messageMid the constant part between eventId and raw.
+	messageHead []byte
+	messageMid  []byte
+}
+
+// notificationUser is the user Cloud Elements put on every notification;
+// consumers written for it may check it.
+const notificationUser = "notifications@cloud-elements.com"
+
+// NewCloudElements prepares the constant parts of every notification.
+func NewCloudElements(elementKey, hubKey string, inst Instance) *CloudElements {
+	c := &CloudElements{
+		elementKey: appendString(nil, elementKey),
+		hubKey:     appendString(nil, hubKey),
+		topic:      appendString(nil, "instance-"+strconv.FormatInt(inst.ID, 10)+"-"+elementKey+"-events"),
+	}
+	h := []byte(`"message":{"elementKey":`)
+	h = append(h, c.elementKey...)
+	h = append(h, `,"accountId":`...)
+	h = strconv.AppendInt(h, inst.AccountID, 10)
+	h = append(h, `,"eventId":`...)
+	c.messageHead = h
+
+	m := []byte(`,"companyId":`)
+	m = strconv.AppendInt(m, inst.CompanyID, 10)
+	m = append(m, `,"instanceId":`...)
+	m = strconv.AppendInt(m, inst.ID, 10)
+	m = append(m, `,"instance_id":`...)
+	m = strconv.AppendInt(m, inst.ID, 10)
+	m = append(m, `,"instanceName":`...)
+	m = appendString(m, inst.Name)
+	m = append(m, `,"instanceTags":[`...)
+	for i, tag := range inst.Tags {
+		if i > 0 {
+			m = append(m, ',')
+		}
+		m = appendString(m, tag)
+	}
+	m = append(m, `],"userId":`...)
+	m = strconv.AppendInt(m, inst.UserID, 10)
+	m = append(m, `,"raw":`...)
+	c.messageMid = m
+	return c
+}
+
+// NotificationID is the id of a notification carrying events: the event's
+// own id when there is one, so a redelivered notification keeps its id.
+func NotificationID(events []Event) string {
+	if len(events) == 1 {
+		return events[0].ID
+	}
+	ids := make([]byte, 0, len(events)*33)
+	for _, e := range events {
+		ids = append(ids, e.ID...)
+		ids = append(ids, ',')
+	}
+	return NewID(0, "notification", string(ids), "", "")
+}
+
+// AppendNotification appends one notification carrying events, all of one
+// objectType, to dst. The raw records are copied verbatim, never re-encoded.
+func (c *CloudElements) AppendNotification(dst []byte, events []Event, pollDate, now time.Time) []byte {
+	id := NotificationID(events)
+	objectType := events[0].ObjectType
+
+	dst = append(dst, `{"severity":"medium","createdDate":`...)
+	dst = appendString(dst, now.UTC().Format("Mon Jan 02 15:04:05 MST 2006"))
+	dst = append(dst, `,"topic":`...)
+	dst = append(dst, c.topic...)
+	dst = append(dst, `,"action":"create","id":`...)
+	dst = appendString(dst, id)
+	dst = append(dst, `,"user":"`+notificationUser+`",`...)
+	dst = append(dst, c.messageHead...)
+	dst = appendString(dst, id)
+	dst = append(dst, c.messageMid...)
+
+	dst = append(dst, '{')
+	dst = appendString(dst, objectType)
+	dst = append(dst, ":["...)
+	for i, e := range events {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, e.Raw...)
+	}
+	dst = append(dst, `],"objectType":`...)
+	dst = appendString(dst, objectType)
+	dst = append(dst, `,"pollDate":`...)
+	dst = strconv.AppendInt(dst, pollDate.UnixMilli(), 10)
+	dst = append(dst, `},"events":[`...)
+
+	pollText := pollDate.UTC().Truncate(time.Second).Format(time.RFC3339)
+	for i, e := range events {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"date":`...)
+		dst = appendString(dst, e.Date.UTC().Format(time.RFC3339Nano))
+		dst = append(dst, `,"elementKey":`...)
+		dst = append(dst, c.elementKey...)
+		dst = append(dst, `,"pollDate":"`...)
+		dst = append(dst, pollText...)
+		dst = append(dst, `","eventType":"`...)
+		dst = append(dst, e.Type...)
+		dst = append(dst, `","hubKey":`...)
+		dst = append(dst, c.hubKey...)
+		dst = append(dst, `,"objectId":`...)
+		dst = appendString(dst, e.ObjectID)
+		dst = append(dst, `,"objectType":`...)
+		dst = appendString(dst, objectType)
+		dst = append(dst, '}')
+	}
+	return append(dst, "]}}"...)
+}

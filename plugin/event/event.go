@@ -1,0 +1,93 @@
+// Package event turns changed records into Cloud Elements style change events
+// and encodes them as notifications.
+package event
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"time"
+
+	"github.com/revel-connect/revel-connect/plugin/record"
+)
+
+// Type is what happened to a record.
+type Type string
+
+// The event types Cloud Elements defined.
+const (
+	Created Type = "CREATED"
+	Updated Type = "UPDATED"
+	Deleted Type = "DELETED"
+)
+
+// Classifier decides a record's event type.
+type Classifier struct {
+	// CreatedTolerance is how far apart created and updated may be for a
+	// record to count as new: Revel stamps them separately, microseconds
+	// apart, when a record is created.
+	CreatedTolerance time.Duration
+}
+
+// Classify applies Cloud Elements' rule, with soft deletes first: a deleted
+// record is DELETED; a record whose updated and created times are within the
+// tolerance is CREATED; anything else, including a record without usable
+// dates, is UPDATED. A record already delivered in another version is
+// UPDATED too, however soon after its creation it was edited.
+func (c Classifier) Classify(r *record.Record, deliveredBefore bool) Type {
+	if r.Deleted {
+		return Deleted
+	}
+	if deliveredBefore || r.UpdatedErr != nil || r.CreatedErr != nil {
+		return Updated
+	}
+	d := r.Updated.Sub(r.Created)
+	if d < 0 {
+		d = -d
+	}
+	if d <= c.CreatedTolerance {
+		return Created
+	}
+	return Updated
+}
+
+// Event is one change of one record.
+type Event struct {
+	ID         string
+	Type       Type
+	ObjectType string
+	ObjectID   string
+	// Date is the record's updated time, or the poll time when the record
+	// has none.
+	Date time.Time
+	Raw  string
+}
+
+// New builds the event for r. pollDate stands in for a missing updated time.
+func New(instanceID int64, objectType string, r *record.Record, t Type, pollDate time.Time) Event {
+	e := Event{Type: t, ObjectType: objectType, ObjectID: r.ID, Date: r.Updated, Raw: r.Raw}
+	version := r.UpdatedText
+	if r.UpdatedErr == nil {
+		version = r.Updated.UTC().Format(time.RFC3339Nano)
+	} else {
+		e.Date = pollDate
+	}
+	e.ID = NewID(instanceID, objectType, r.ID, version, t)
+	return e
+}
+
+// NewID derives an event id from what identifies a change, so a change
+// delivered again keeps its id and consumers can drop the repeat.
+func NewID(instanceID int64, objectType, objectID, version string, t Type) string {
+	h := sha256.New()
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(instanceID))
+	h.Write(n[:])
+	for _, s := range []string{objectType, objectID, version, string(t)} {
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}

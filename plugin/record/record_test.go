@@ -1,0 +1,134 @@
+package record
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/revel-connect/revel-connect/plugin/timefmt"
+)
+
+func TestCompilePath(t *testing.T) {
+	doc := `{"id":1829,"user":{"id":"u-7"},"roles":[{"name":"Cook"}],"Modified Time":"x","a.b":"dotted","we*rd":"star"}`
+	for path, want := range map[string]string{
+		"id":                     "1829",
+		"$.id":                   "1829",
+		"user.id":                "u-7",
+		"$.user.id":              "u-7",
+		"roles[0].name":          "Cook",
+		"['Modified Time']":      "x",
+		`["a.b"]`:                "dotted",
+		"we*rd":                  "star",
+		"['roles'][0]['name']":   "Cook",
+		"user['id']":             "u-7",
+		"roles.0.name":           "Cook",
+		"missing":                "",
+		"user.missing.deeper.id": "",
+	} {
+		p, err := CompilePath(path)
+		if err != nil {
+			t.Errorf("CompilePath(%q): %v", path, err)
+			continue
+		}
+		if got := p.get(doc).String(); got != want {
+			t.Errorf("path %q = %q, want %q", path, got, want)
+		}
+		if p.String() != path {
+			t.Errorf("String() = %q, want %q", p.String(), path)
+		}
+	}
+	for _, bad := range []string{"", "$", "a..b", ".", "a.", "roles[x]", "roles[0", "['']"} {
+		if _, err := CompilePath(bad); err == nil {
+			t.Errorf("CompilePath(%q) accepted a bad path", bad)
+		}
+	}
+}
+
+func mustPath(t *testing.T, p string) Path {
+	t.Helper()
+	c, err := CompilePath(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestRead(t *testing.T) {
+	pst, err := timefmt.LoadZone("PST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout, err := timefmt.Compile("yyyy-MM-dd'T'HH:mm:ss.SSS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Fields{
+		ID:           mustPath(t, "id"),
+		Updated:      DateField{Path: mustPath(t, "updated_date"), Layout: layout, Zone: pst},
+		Created:      DateField{Path: mustPath(t, "created_date"), Layout: layout, Zone: pst},
+		Deleted:      mustPath(t, "deleted"),
+		DeletedValue: true,
+	}
+	raw := `{"id":1829,"created_date":"2018-08-20T17:31:07.637840","updated_date":"2018-08-20T17:39:00","deleted":false}`
+	r := f.Read(raw)
+	if r.ID != "1829" || r.Raw != raw || r.Deleted {
+		t.Fatalf("Read = %+v", r)
+	}
+	wantUpdated := time.Date(2018, 8, 21, 0, 39, 0, 0, time.UTC) // 17:39 PDT
+	wantCreated := time.Date(2018, 8, 21, 0, 31, 7, 637840000, time.UTC)
+	if r.UpdatedErr != nil || !r.Updated.Equal(wantUpdated) || r.UpdatedText != "2018-08-20T17:39:00" {
+		t.Errorf("updated = %v %q %v, want %v", r.Updated, r.UpdatedText, r.UpdatedErr, wantUpdated)
+	}
+	if r.CreatedErr != nil || !r.Created.Equal(wantCreated) {
+		t.Errorf("created = %v %v, want %v (six fraction digits are microseconds)", r.Created, r.CreatedErr, wantCreated)
+	}
+
+	r = f.Read(`{"id":"abc","updated_date":null,"created_date":"tomorrow","deleted":"true"}`)
+	if r.ID != "abc" || !errors.Is(r.UpdatedErr, ErrMissing) || r.CreatedErr == nil || errors.Is(r.CreatedErr, ErrMissing) || !r.Deleted {
+		t.Errorf("Read of bad dates = %+v", r)
+	}
+	r = f.Read(`{"updated_date":"2018-08-20T17:39:00"}`)
+	if r.ID != "" || r.UpdatedErr != nil || !errors.Is(r.CreatedErr, ErrMissing) || r.Deleted {
+		t.Errorf("Read without id = %+v", r)
+	}
+
+	noCreated := Fields{ID: f.ID, Updated: f.Updated}
+	if r := noCreated.Read(raw); !errors.Is(r.CreatedErr, ErrMissing) {
+		t.Errorf("without a created field CreatedErr = %v", r.CreatedErr)
+	}
+}
+
+func TestDeletedMatchesLoosely(t *testing.T) {
+	for _, tc := range []struct {
+		want  any
+		value string
+		match bool
+	}{
+		{true, `true`, true},
+		{true, `"true"`, true},
+		{true, `"TRUE"`, true},
+		{true, `1`, true},
+		{true, `false`, false},
+		{true, `0`, false},
+		{true, `null`, false},
+		{false, `false`, true},
+		{1, `1`, true},
+		{1, `"1"`, true},
+		{1.5, `1.5`, true},
+		{int64(2), `1`, false},
+		{"yes", `"yes"`, true},
+		{"true", `true`, true},
+		{"yes", `"no"`, false},
+		{nil, `null`, true},
+		{nil, `false`, false},
+	} {
+		f := Fields{ID: mustPath(t, "id"), Deleted: mustPath(t, "d"), DeletedValue: tc.want}
+		if got := f.Read(`{"id":1,"d":` + tc.value + `}`).Deleted; got != tc.match {
+			t.Errorf("deleted_value %#v vs %s: got %v, want %v", tc.want, tc.value, got, tc.match)
+		}
+	}
+	f := Fields{ID: mustPath(t, "id"), Deleted: mustPath(t, "d"), DeletedValue: true}
+	if f.Read(`{"id":1}`).Deleted {
+		t.Error("a record without the field counted as deleted")
+	}
+}

@@ -1,0 +1,310 @@
+// Package revelapi reads list pages from the Revel REST API: credentials,
+// retries, rate limits and Tastypie page decoding.
+package revelapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Auth adds credentials to a request. It is only ever called for requests
+// to the configured origin.
+type Auth interface {
+	Apply(ctx context.Context, r *http.Request) error
+}
+
+// KeyAuth is Revel's per-tenant API key and secret.
+type KeyAuth struct {
+	Key, Secret string
+}
+
+// Apply implements Auth.
+func (k KeyAuth) Apply(_ context.Context, r *http.Request) error {
+	r.Header.Set("API-AUTHENTICATION", k.Key+":"+k.Secret)
+	return nil
+}
+
+// Backoff shapes the waits between retries of one page.
+type Backoff struct {
+	Initial time.Duration
+	Max     time.Duration
+}
+
+// Options configure a Client.
+type Options struct {
+	// BaseURL is the tenant origin, e.g. https://acme.revelup.com.
+	BaseURL string
+	Auth    Auth
+	// Timeout bounds each request attempt, body included.
+	Timeout time.Duration
+	// Wait, if set, is called before every attempt; it blocks for a rate
+	// limit and fails only when ctx ends.
+	Wait    func(ctx context.Context) error
+	Backoff Backoff
+	// OnRetry, if set, hears about every failed attempt that will be
+	// retried and how long the client waits first.
+	OnRetry func(u *url.URL, attempt int, wait time.Duration, err error)
+	// OnResponse, if set, sees the status of every response received.
+	OnResponse func(status int)
+	// Transport overrides http.DefaultTransport (tests, TLS settings).
+	Transport http.RoundTripper
+}
+
+// Client fetches pages from one Revel origin.
+type Client struct {
+	base  *url.URL
+	opts  Options
+	http  *http.Client
+	sleep func(context.Context, time.Duration) error // replaced in tests to observe waits
+}
+
+// maxBody guards against a runaway response; a page of 1000 Revel orders is
+// a few megabytes.
+const maxBody = 256 << 20
+
+// New checks the options and returns a client.
+func New(opts Options) (*Client, error) {
+	base, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("base_url %q: %w", opts.BaseURL, err)
+	}
+	if base.Scheme != "https" && base.Scheme != "http" || base.Host == "" {
+		return nil, fmt.Errorf("base_url %q must be an absolute http(s) URL such as https://acme.revelup.com", opts.BaseURL)
+	}
+	if opts.Backoff.Initial <= 0 {
+		opts.Backoff.Initial = time.Second
+	}
+	if opts.Backoff.Max < opts.Backoff.Initial {
+		opts.Backoff.Max = max(opts.Backoff.Initial, time.Minute)
+	}
+	c := &Client{base: base, opts: opts, sleep: Sleep}
+	c.http = &http.Client{
+		Transport: opts.Transport,
+		// Redirects would carry the credential header to wherever they
+		// point; only same-origin redirects are followed.
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if !c.sameOrigin(req.URL) {
+				return fmt.Errorf("refusing redirect to %s: credentials go only to %s", req.URL.Redacted(), c.origin())
+			}
+			if len(via) >= 5 {
+				return errors.New("stopped after 5 redirects")
+			}
+			return nil
+		},
+	}
+	return c, nil
+}
+
+// Resolve turns a path and query, or a link from a response, into a URL on
+// the configured origin. A link to any other origin is an error: following
+// it would hand the tenant's credentials to a stranger.
+func (c *Client) Resolve(ref string) (*url.URL, error) {
+	r, err := url.Parse(ref)
+	if err != nil {
+		return nil, fmt.Errorf("bad link %q: %w", ref, err)
+	}
+	u := c.base.ResolveReference(r)
+	if r.Host == "" && !strings.HasPrefix(r.Path, "/") {
+		return nil, fmt.Errorf("link %q is not a path", ref)
+	}
+	if r.IsAbs() || r.Host != "" {
+		if !c.sameOrigin(u) {
+			return nil, fmt.Errorf("%w: %s is not on %s", ErrForeignLink, u.Redacted(), c.origin())
+		}
+		return u, nil
+	}
+	// Keep a path prefix of base_url (a proxy mount point) in front of
+	// Revel's absolute paths.
+	if p := strings.TrimRight(c.base.Path, "/"); p != "" && !strings.HasPrefix(r.Path, p+"/") {
+		u.Path = p + r.Path
+		u.RawPath = ""
+	}
+	return u, nil
+}
+
+// ErrForeignLink marks a pagination link to another origin.
+var ErrForeignLink = errors.New("link leaves the configured origin")
+
+func (c *Client) origin() string { return c.base.Scheme + "://" + c.base.Host }
+
+func (c *Client) sameOrigin(u *url.URL) bool {
+	return strings.EqualFold(u.Scheme, c.base.Scheme) && strings.EqualFold(u.Host, c.base.Host)
+}
+
+// StatusError is a response that retrying will not fix: bad credentials,
+// an unknown resource, a rejected filter.
+type StatusError struct {
+	Code int
+	URL  string
+	// Message is Tastypie's {"error": ...} text when the body has one.
+	Message string
+}
+
+func (e *StatusError) Error() string {
+	msg := fmt.Sprintf("GET %s: %d %s", e.URL, e.Code, http.StatusText(e.Code))
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	return msg
+}
+
+// IsAuth reports whether err means the credentials were rejected.
+func IsAuth(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && (se.Code == http.StatusUnauthorized || se.Code == http.StatusForbidden)
+}
+
+// retryable marks failures that a later attempt can fix.
+type retryable struct {
+	err        error
+	retryAfter time.Duration // from a Retry-After header; 0 = use backoff
+}
+
+func (r *retryable) Error() string { return r.err.Error() }
+func (r *retryable) Unwrap() error { return r.err }
+
+// Get fetches one page, retrying throttling, server errors, timeouts and
+// malformed bodies until it succeeds or ctx ends. Errors a retry cannot fix
+// come back as *StatusError at once.
+func (c *Client) Get(ctx context.Context, u *url.URL) (*Page, error) {
+	for attempt := 1; ; attempt++ {
+		page, err := c.attempt(ctx, u)
+		if err == nil {
+			return page, nil
+		}
+		var r *retryable
+		if !errors.As(err, &r) {
+			return nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		wait := r.retryAfter
+		if wait <= 0 {
+			wait = c.backoff(attempt)
+		}
+		if c.opts.OnRetry != nil {
+			c.opts.OnRetry(u, attempt, wait, r.err)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// backoff is exponential with jitter, so many pollers retrying one outage do
+// not return in lockstep.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.opts.Backoff.Initial
+	for i := 1; i < attempt && d < c.opts.Backoff.Max; i++ {
+		d *= 2
+	}
+	d = min(d, c.opts.Backoff.Max)
+	return d/2 + rand.N(d/2+1)
+}
+
+func (c *Client) attempt(ctx context.Context, u *url.URL) (*Page, error) {
+	if c.opts.Wait != nil {
+		if err := c.opts.Wait(ctx); err != nil {
+			return nil, err
+		}
+	}
+	actx := ctx
+	if c.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "revel-connect")
+	if c.opts.Auth != nil && c.sameOrigin(u) {
+		if err := c.opts.Auth.Apply(ctx, req); err != nil {
+			return nil, &retryable{err: fmt.Errorf("credentials: %w", err)}
+		}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, ErrForeignLink) || strings.Contains(err.Error(), "refusing redirect") {
+			return nil, err
+		}
+		return nil, &retryable{err: err}
+	}
+	defer resp.Body.Close()
+	if c.opts.OnResponse != nil {
+		c.opts.OnResponse(resp.StatusCode)
+	}
+
+	var body strings.Builder
+	_, readErr := io.Copy(&body, io.LimitReader(resp.Body, maxBody+1))
+	if body.Len() > maxBody {
+		return nil, fmt.Errorf("GET %s: response larger than %d MiB; lower page_size", u.Redacted(), maxBody>>20)
+	}
+
+	switch code := resp.StatusCode; {
+	case code == http.StatusTooManyRequests:
+		return nil, &retryable{err: fmt.Errorf("GET %s: 429 Too Many Requests", u.Redacted()), retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	case code >= 500:
+		return nil, &retryable{err: fmt.Errorf("GET %s: %d %s", u.Redacted(), code, http.StatusText(code)), retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	case code != http.StatusOK:
+		return nil, &StatusError{Code: code, URL: u.Redacted(), Message: errorMessage(body.String())}
+	}
+	if readErr != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &retryable{err: fmt.Errorf("GET %s: reading body: %w", u.Redacted(), readErr)}
+	}
+	page, err := decodePage(body.String())
+	if err != nil {
+		return nil, &retryable{err: fmt.Errorf("GET %s: %w", u.Redacted(), err)}
+	}
+	return page, nil
+}
+
+// parseRetryAfter reads either form of the header (seconds or HTTP date).
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// Sleep waits for d or until ctx ends, whichever is first.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,342 @@
+package revelpoller
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+
+	"github.com/revel-connect/revel-connect/plugin/event"
+	"github.com/revel-connect/revel-connect/plugin/record"
+	"github.com/revel-connect/revel-connect/plugin/revelapi"
+	"github.com/revel-connect/revel-connect/plugin/timefmt"
+	"github.com/revel-connect/revel-connect/plugin/urlmacro"
+)
+
+// config is a checked revel_poller configuration.
+type config struct {
+	baseURL          string
+	apiKey           string
+	apiSecret        string
+	start            startFrom
+	resources        []*resourceConfig // ordered by objectType
+	checkpointCache  string
+	checkpointKey    string
+	eventsPerMessage int
+	elementKey       string
+	instance         event.Instance
+	rateLimit        string
+	timeout          time.Duration
+	maxUnackedPages  int
+	backoff          revelapi.Backoff
+}
+
+// resourceConfig is one entry of resources.
+type resourceConfig struct {
+	objectType string
+	url        *urlmacro.Template
+	fields     record.Fields
+	hubKey     string
+	classifier event.Classifier
+	pageSize   int
+	paging     revelapi.Paging
+	interval   time.Duration
+	pollDelay  time.Duration
+}
+
+// startFrom is where a resource without a checkpoint begins.
+type startFrom struct {
+	at       time.Time     // a fixed time (also earliest)
+	lookback time.Duration // now minus this, when at is zero
+}
+
+func (s startFrom) cursor(now time.Time) time.Time {
+	if !s.at.IsZero() {
+		return s.at
+	}
+	return now.Add(-s.lookback)
+}
+
+// earliest is what start_from: earliest means; Revel has nothing older.
+var earliest = time.Unix(0, 0).UTC()
+
+// fieldErrors gathers every problem, each named by its field path, so one
+// lint run shows them all.
+type fieldErrors []error
+
+func (e *fieldErrors) add(path string, err error) {
+	if err != nil {
+		*e = append(*e, fmt.Errorf("%s: %w", path, err))
+	}
+}
+
+func (e fieldErrors) err() error { return errors.Join(e...) }
+
+// parseConfig checks a parsed configuration. It touches no resources, so
+// lint runs it too.
+func parseConfig(pc *service.ParsedConfig) (*config, error) {
+	var errs fieldErrors
+	c := &config{}
+	var err error
+
+	subdomain := str(pc, &errs, fSubdomain)
+	c.baseURL = str(pc, &errs, fBaseURL)
+	switch {
+	case c.baseURL != "":
+		if u, err := url.Parse(c.baseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs.add(fBaseURL, fmt.Errorf("%q is not an absolute http(s) URL such as https://acme.revelup.com", c.baseURL))
+		}
+	case subdomain == "":
+		errs.add(fSubdomain, errors.New("set subdomain (acme for https://acme.revelup.com) or base_url"))
+	case !validSubdomain(subdomain):
+		errs.add(fSubdomain, fmt.Errorf("%q is not a subdomain; write acme for https://acme.revelup.com", subdomain))
+	default:
+		c.baseURL = "https://" + subdomain + ".revelup.com"
+	}
+	c.apiKey = str(pc, &errs, fAPIKey)
+	c.apiSecret = str(pc, &errs, fAPISecret)
+	if (c.apiKey == "") != (c.apiSecret == "") {
+		errs.add(fAPIKey, errors.New("api_key and api_secret go together; set both or neither"))
+	}
+
+	interval, err := parseMinutesOrDuration(str(pc, &errs, fRefreshInterval))
+	errs.add(fRefreshInterval, err)
+	pollDelay, err := parseSecondsOrDuration(str(pc, &errs, fPollDelay))
+	errs.add(fPollDelay, err)
+	c.start, err = parseStartFrom(str(pc, &errs, fStartFrom))
+	errs.add(fStartFrom, err)
+	pageSize := intField(pc, &errs, fPageSize)
+	if pageSize < 1 {
+		errs.add(fPageSize, fmt.Errorf("%d: must be at least 1", pageSize))
+	}
+
+	resources, err := pc.FieldObjectMap(fResources)
+	errs.add(fResources, err)
+	if err == nil && len(resources) == 0 {
+		errs.add(fResources, errors.New("configure at least one resource"))
+	}
+	for _, name := range slices.Sorted(maps.Keys(resources)) {
+		rc := parseResource(resources[name], "resources."+name, &errs)
+		rc.objectType = name
+		if rc.pageSize == 0 {
+			rc.pageSize = pageSize
+		}
+		if rc.interval == 0 {
+			rc.interval = interval
+		}
+		if rc.pollDelay < 0 {
+			rc.pollDelay = pollDelay
+		}
+		c.resources = append(c.resources, rc)
+	}
+
+	c.checkpointCache = str(pc, &errs, fCheckpointCache)
+	c.checkpointKey = str(pc, &errs, fCheckpointKey)
+	c.eventsPerMessage = intField(pc, &errs, fEventsPerMessage)
+	if c.eventsPerMessage < 1 || c.eventsPerMessage > 10 {
+		errs.add(fEventsPerMessage, fmt.Errorf("%d: must be between 1 and 10", c.eventsPerMessage))
+	}
+	c.elementKey = str(pc, &errs, fElementKey)
+	inst := pc.Namespace(fInstance)
+	c.instance = event.Instance{
+		ID:        int64(intField(inst, &errs, fInstanceID)),
+		Name:      str(inst, &errs, fInstanceName),
+		AccountID: int64(intField(inst, &errs, fAccountID)),
+		CompanyID: int64(intField(inst, &errs, fCompanyID)),
+		UserID:    int64(intField(inst, &errs, fUserID)),
+	}
+	c.instance.Tags, err = inst.FieldStringList(fInstanceTags)
+	errs.add("instance.tags", err)
+	c.rateLimit = str(pc, &errs, fRateLimit)
+	c.timeout, err = parseDuration(str(pc, &errs, fTimeout))
+	errs.add(fTimeout, err)
+	c.maxUnackedPages = intField(pc, &errs, fMaxUnackedPages)
+	if c.maxUnackedPages < 1 {
+		errs.add(fMaxUnackedPages, errors.New("must be at least 1"))
+	}
+	bo := pc.Namespace(fRetryBackoff)
+	c.backoff.Initial, err = parseDuration(str(bo, &errs, fInitialInterval))
+	errs.add("retry_backoff.initial_interval", err)
+	c.backoff.Max, err = parseDuration(str(bo, &errs, fMaxInterval))
+	errs.add("retry_backoff.max_interval", err)
+	if c.backoff.Max < c.backoff.Initial {
+		errs.add("retry_backoff.max_interval", errors.New("must not be shorter than initial_interval"))
+	}
+	return c, errs.err()
+}
+
+func parseResource(pc *service.ParsedConfig, path string, errs *fieldErrors) *resourceConfig {
+	rc := &resourceConfig{pollDelay: -1}
+	at := func(f string) string { return path + "." + f }
+
+	raw, err := pc.FieldString(fURL)
+	switch {
+	case err != nil:
+		errs.add(at(fURL), errors.New("required: the list request, e.g. /resources/Employee/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}"))
+	case urlmacro.CheckSwallowed(raw) != nil:
+		errs.add(at(fURL), urlmacro.CheckSwallowed(raw))
+	default:
+		if rc.url, err = urlmacro.Parse(raw); err != nil {
+			errs.add(at(fURL), err)
+		} else if q := queryOf(rc.url.String()); q.Has("api_key") || q.Has("api_secret") {
+			errs.add(at(fURL), errors.New("credentials in the url would be logged; use api_key and api_secret, which are kept secret"))
+		}
+	}
+
+	idField, err := pc.FieldString(fIDField)
+	if err != nil {
+		errs.add(at(fIDField), errors.New("required: the JSON path of the record id, usually id"))
+	} else if rc.fields.ID, err = record.CompilePath(idField); err != nil {
+		errs.add(at(fIDField), err)
+	}
+	rc.hubKey = str(pc, errs, fHubKey)
+
+	dates := pc.Namespace(fDates)
+	rc.fields.Updated = dateField(dates, path+"."+fDates, fUpdatedField, fUpdatedFormat, fUpdatedZone, true, errs)
+	rc.fields.Created = dateField(dates, path+"."+fDates, fCreatedField, fCreatedFormat, fCreatedZone, false, errs)
+
+	tolerance, err := parseSecondsOrDuration(str(pc, errs, fCreatedTolerance))
+	errs.add(at(fCreatedTolerance), err)
+	rc.classifier = event.Classifier{CreatedTolerance: tolerance}
+
+	if deleted := str(pc, errs, fDeletedField); deleted != "" {
+		if rc.fields.Deleted, err = record.CompilePath(deleted); err != nil {
+			errs.add(at(fDeletedField), err)
+		}
+		if rc.fields.DeletedValue, err = pc.FieldAny(fDeletedValue); err != nil {
+			errs.add(at(fDeletedValue), err)
+		}
+	}
+
+	rc.pageSize = intField(pc, errs, fPageSize)
+	if rc.pageSize < 0 {
+		errs.add(at(fPageSize), fmt.Errorf("%d: must be 0 (inherit) or more", rc.pageSize))
+	}
+	if s := str(pc, errs, fRefreshInterval); s != "" {
+		rc.interval, err = parseMinutesOrDuration(s)
+		errs.add(at(fRefreshInterval), err)
+	}
+	if s := str(pc, errs, fPollDelay); s != "" {
+		rc.pollDelay, err = parseSecondsOrDuration(s)
+		errs.add(at(fPollDelay), err)
+	}
+	rc.paging = revelapi.Paging(str(pc, errs, fPaging))
+	if rc.paging == revelapi.Keyset && rc.url != nil && queryOf(rc.url.String()).Has("order_by") {
+		errs.add(at(fPaging), errors.New("keyset paging orders by id; remove order_by from the url or use paging: offset"))
+	}
+	return rc
+}
+
+func dateField(pc *service.ParsedConfig, path, fieldKey, formatKey, zoneKey string, required bool, errs *fieldErrors) record.DateField {
+	var d record.DateField
+	field := str(pc, errs, fieldKey)
+	if field == "" {
+		if required {
+			errs.add(path+"."+fieldKey, errors.New("required: the updated time drives the cursor"))
+		}
+		return d
+	}
+	var err error
+	if d.Path, err = record.CompilePath(field); err != nil {
+		errs.add(path+"."+fieldKey, err)
+	}
+	if d.Layout, err = timefmt.Compile(str(pc, errs, formatKey)); err != nil {
+		errs.add(path+"."+formatKey, err)
+	}
+	if d.Zone, err = timefmt.LoadZone(str(pc, errs, zoneKey)); err != nil {
+		errs.add(path+"."+zoneKey, err)
+	}
+	return d
+}
+
+func str(pc *service.ParsedConfig, errs *fieldErrors, key string) string {
+	v, err := pc.FieldString(key)
+	errs.add(key, err)
+	return strings.TrimSpace(v)
+}
+
+func intField(pc *service.ParsedConfig, errs *fieldErrors, key string) int {
+	v, err := pc.FieldInt(key)
+	errs.add(key, err)
+	return v
+}
+
+func queryOf(pathAndQuery string) url.Values {
+	_, q, _ := strings.Cut(pathAndQuery, "?")
+	v, _ := url.ParseQuery(q)
+	return v
+}
+
+func validSubdomain(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration such as 30s or 15m", s)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative", s)
+	}
+	return d, nil
+}
+
+// parseMinutesOrDuration reads an interval as Cloud Elements wrote it (a
+// number of minutes) or as a Go duration.
+func parseMinutesOrDuration(s string) (time.Duration, error) {
+	d, err := parseNumberOr(s, time.Minute, "minutes")
+	if err == nil && d <= 0 {
+		return 0, fmt.Errorf("%q must be longer than zero", s)
+	}
+	return d, err
+}
+
+// parseSecondsOrDuration reads Cloud Elements' second counts or a Go duration.
+func parseSecondsOrDuration(s string) (time.Duration, error) {
+	return parseNumberOr(s, time.Second, "seconds")
+}
+
+func parseNumberOr(s string, unit time.Duration, unitName string) (time.Duration, error) {
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		if n < 0 {
+			return 0, fmt.Errorf("%q is negative", s)
+		}
+		return time.Duration(n * float64(unit)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is neither a duration such as 15m nor a number of %s", s, unitName)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative", s)
+	}
+	return d, nil
+}
+
+func parseStartFrom(s string) (startFrom, error) {
+	switch strings.ToLower(s) {
+	case "now":
+		return startFrom{}, nil
+	case "earliest":
+		return startFrom{at: earliest}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return startFrom{at: t.UTC()}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return startFrom{lookback: d}, nil
+	}
+	return startFrom{}, fmt.Errorf("%q is not now, earliest, an RFC 3339 time (2026-01-01T00:00:00Z) or a duration to look back (24h)", s)
+}

@@ -1,0 +1,214 @@
+package revelpoller
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+
+	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
+
+	"github.com/revel-connect/revel-connect/plugin/revelapi"
+)
+
+// minimal is a pipeline-file config: its macro carries Benthos' escape,
+// which the linter removes as it reads the YAML.
+const minimal = `
+subdomain: acme
+api_key: k
+api_secret: s
+resources:
+  employees:
+    url: /resources/Employee/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}
+    id_field: id
+`
+
+// unescaped is what the plugin receives for a config file's text.
+func unescaped(yaml string) string {
+	return strings.NewReplacer("${{", "${", "}}", "}").Replace(yaml)
+}
+
+func parse(t *testing.T, yaml string) (*config, error) {
+	t.Helper()
+	pc, err := Spec().ParseYAML(unescaped(yaml), nil)
+	if err != nil {
+		t.Fatalf("spec rejected %s: %v", yaml, err)
+	}
+	return parseConfig(pc)
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := parse(t, minimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.resources[0]
+	if c.baseURL != "https://acme.revelup.com" || r.interval != 15*time.Minute || r.pageSize != 100 || r.pollDelay != 0 ||
+		r.paging != revelapi.Auto || r.hubKey != "employee" || r.classifier.CreatedTolerance != time.Second ||
+		c.eventsPerMessage != 1 || c.elementKey != "revel" || c.checkpointKey != "revel_poller" || c.timeout != 30*time.Second ||
+		c.maxUnackedPages != 8 || c.backoff.Initial != time.Second || c.backoff.Max != time.Minute {
+		t.Fatalf("defaults = %+v %+v", c, r)
+	}
+	if r.fields.Updated.Zone.String() != "America/Los_Angeles" || r.fields.Updated.Layout.String() != "yyyy-MM-dd'T'HH:mm:ss.SSS" ||
+		r.fields.Created.Path.String() != "created_date" || !r.fields.Deleted.IsZero() {
+		t.Fatalf("dates defaults = %+v", r.fields)
+	}
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	if got := c.start.cursor(now); !got.Equal(now) {
+		t.Fatalf("start_from now = %v", got)
+	}
+}
+
+func TestCloudElementsStyleValues(t *testing.T) {
+	c, err := parse(t, minimal+`
+refresh_interval: "15"
+poll_delay: "120"
+start_from: 24h
+base_url: http://127.0.0.1:8081
+page_size: 250
+`+"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.resources[0]
+	if r.interval != 15*time.Minute || r.pollDelay != 2*time.Minute || r.pageSize != 250 || c.baseURL != "http://127.0.0.1:8081" {
+		t.Fatalf("parsed %+v", r)
+	}
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	if got := c.start.cursor(now); !got.Equal(now.Add(-24 * time.Hour)) {
+		t.Fatalf("start_from 24h = %v", got)
+	}
+
+	c, err = parse(t, strings.Replace(minimal, "    id_field: id\n", `    id_field: id
+    refresh_interval: 30s
+    poll_delay: 5m
+    page_size: 7
+    created_check_tolerance: "3"
+    deleted_field: deleted
+    deleted_value: "true"
+    paging: offset
+`, 1)+"start_from: earliest\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = c.resources[0]
+	if r.interval != 30*time.Second || r.pollDelay != 5*time.Minute || r.pageSize != 7 || r.classifier.CreatedTolerance != 3*time.Second ||
+		r.fields.Deleted.String() != "deleted" || r.fields.DeletedValue != "true" || r.paging != revelapi.Offset {
+		t.Fatalf("resource overrides = %+v", r)
+	}
+	if got := c.start.cursor(time.Now()); !got.Equal(time.Unix(0, 0)) {
+		t.Fatalf("start_from earliest = %v", got)
+	}
+}
+
+// lint runs the same linter as `revel-connect lint` on an input config.
+func lint(t *testing.T, yaml string) []string {
+	t.Helper()
+	lints, err := service.GlobalEnvironment().NewComponentConfigLinter().LintInputYAML([]byte("revel_poller:\n" + indent(yaml)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range lints {
+		out = append(out, l.What)
+	}
+	return out
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.Trim(s, "\n"), "\n") {
+		b.WriteString("  " + l + "\n")
+	}
+	return b.String()
+}
+
+func TestLintAcceptsAGoodConfig(t *testing.T) {
+	if got := lint(t, minimal); len(got) != 0 {
+		t.Fatalf("lints = %q", got)
+	}
+}
+
+func TestLintNamesTheBadField(t *testing.T) {
+	for name, tc := range map[string]struct {
+		yaml string
+		want []string
+	}{
+		"bad zone": {strings.Replace(minimal, "    id_field: id\n", "    id_field: id\n    dates_configuration: {updated_date_timezone: PTS}\n", 1),
+			[]string{"resources.employees.dates_configuration.updated_date_timezone", `"PTS"`}},
+		"bad pattern": {strings.Replace(minimal, "    id_field: id\n", "    id_field: id\n    dates_configuration: {created_date_format: \"yyyy-QQ\"}\n", 1),
+			[]string{"resources.employees.dates_configuration.created_date_format", "'Q'"}},
+		"bad macro zone": {strings.Replace(minimal, "PST:", "Mars/Base:", 1),
+			[]string{"resources.employees.url", "Mars/Base"}},
+		"swallowed macro": {strings.Replace(minimal, "${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}", "${DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}", 1),
+			[]string{"resources.employees.url", "${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}"}},
+		"bad interval": {minimal + "refresh_interval: soon\n",
+			[]string{"refresh_interval", `"soon"`}},
+		"zero interval": {minimal + "refresh_interval: \"0\"\n",
+			[]string{"refresh_interval", "longer than zero"}},
+		"bad start": {minimal + "start_from: yesterday\n",
+			[]string{"start_from", "yesterday"}},
+		"no origin": {strings.Replace(minimal, "subdomain: acme\n", "", 1),
+			[]string{"subdomain", "base_url"}},
+		"bad subdomain": {strings.Replace(minimal, "subdomain: acme", "subdomain: acme.revelup.com", 1),
+			[]string{"subdomain", "write acme"}},
+		"half credentials": {strings.Replace(minimal, "api_secret: s\n", "", 1),
+			[]string{"api_key", "both"}},
+		"credentials in url": {strings.Replace(minimal, "/?updated", "/?api_key=abc&updated", 1),
+			[]string{"resources.employees.url", "logged"}},
+		"too many events": {minimal + "events_per_message: 11\n",
+			[]string{"events_per_message", "between 1 and 10"}},
+		"bad id path": {strings.Replace(minimal, "id_field: id", "id_field: \"a..b\"", 1),
+			[]string{"resources.employees.id_field", "empty segment"}},
+		"keyset with order_by": {strings.Replace(minimal, "/?updated", "/?order_by=-id&updated", 1) + "    paging: keyset\n",
+			[]string{"resources.employees.paging", "order_by"}},
+		"paging limit in url": {strings.Replace(minimal, "/?updated", "/?limit=5&updated", 1),
+			[]string{"resources.employees.url", "page_size"}},
+		"unknown hub resource": {strings.Replace(minimal, "/resources/Employee/?updated_date__gte=", "/hubs/employee/tips?where=updated_date__gte=", 1),
+			[]string{"resources.employees.url", "tips"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := strings.Join(lint(t, tc.yaml), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("lint output %q does not mention %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLintRequiresURLAndIDField(t *testing.T) {
+	got := strings.Join(lint(t, strings.Replace(minimal, "    id_field: id\n", "", 1)), "\n")
+	if !strings.Contains(got, "id_field") {
+		t.Fatalf("missing id_field not reported: %q", got)
+	}
+	got = strings.Join(lint(t, strings.Replace(minimal, "    url: /resources/Employee/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}\n", "", 1)), "\n")
+	if !strings.Contains(got, "url") {
+		t.Fatalf("missing url not reported: %q", got)
+	}
+}
+
+func TestConstructorChecksResources(t *testing.T) {
+	pc, err := Spec().ParseYAML(unescaped(minimal)+"checkpoint_cache: nope\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newInput(pc, service.MockResources()); err == nil || !strings.Contains(err.Error(), `checkpoint_cache: no cache resource named "nope"`) {
+		t.Fatalf("err = %v", err)
+	}
+	pc, _ = Spec().ParseYAML(unescaped(minimal)+"rate_limit: nope\n", nil)
+	if _, err := newInput(pc, service.MockResources()); err == nil || !strings.Contains(err.Error(), `rate_limit: no rate_limit resource named "nope"`) {
+		t.Fatalf("err = %v", err)
+	}
+	pc, _ = Spec().ParseYAML(unescaped(minimal), nil)
+	in, err := newInput(pc, service.MockResources())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,214 @@
+package revelpoller
+
+import (
+	"github.com/redpanda-data/benthos/v4/public/service"
+)
+
+// Field names: users' pipeline files depend on them.
+const (
+	fSubdomain        = "subdomain"
+	fBaseURL          = "base_url"
+	fAPIKey           = "api_key"
+	fAPISecret        = "api_secret"
+	fRefreshInterval  = "refresh_interval"
+	fStartFrom        = "start_from"
+	fPollDelay        = "poll_delay"
+	fPageSize         = "page_size"
+	fResources        = "resources"
+	fURL              = "url"
+	fIDField          = "id_field"
+	fHubKey           = "hub_key"
+	fDates            = "dates_configuration"
+	fUpdatedField     = "updated_date_field"
+	fUpdatedFormat    = "updated_date_format"
+	fUpdatedZone      = "updated_date_timezone"
+	fCreatedField     = "created_date_field"
+	fCreatedFormat    = "created_date_format"
+	fCreatedZone      = "created_date_timezone"
+	fCreatedTolerance = "created_check_tolerance"
+	fDeletedField     = "deleted_field"
+	fDeletedValue     = "deleted_value"
+	fPaging           = "paging"
+	fCheckpointCache  = "checkpoint_cache"
+	fCheckpointKey    = "checkpoint_key"
+	fFormat           = "format"
+	fEventsPerMessage = "events_per_message"
+	fElementKey       = "element_key"
+	fInstance         = "instance"
+	fInstanceID       = "id"
+	fInstanceName     = "name"
+	fInstanceTags     = "tags"
+	fAccountID        = "account_id"
+	fCompanyID        = "company_id"
+	fUserID           = "user_id"
+	fRateLimit        = "rate_limit"
+	fTimeout          = "timeout"
+	fMaxUnackedPages  = "max_unacked_pages"
+	fRetryBackoff     = "retry_backoff"
+	fInitialInterval  = "initial_interval"
+	fMaxInterval      = "max_interval"
+)
+
+const javaDateTime = "yyyy-MM-dd'T'HH:mm:ss.SSS"
+
+// Spec describes revel_poller's configuration; the reference docs are
+// generated from it.
+func Spec() *service.ConfigSpec {
+	registerLintMethod()
+	return service.NewConfigSpec().
+		Beta().
+		Categories("Services").
+		Summary("Polls Revel Systems POS resources and emits a change event for every record created, updated or deleted, in the Cloud Elements event format.").
+		Description(`
+Revel's webhooks cover few events, so changes to employees, timesheets, orders, payments or customers must be polled. This input does what the Cloud Elements "polling events" service did: every `+"`refresh_interval`"+` it queries each resource with a URL holding a date macro, classifies each returned record as CREATED, UPDATED or DELETED, and emits Cloud Elements event notifications. Deliver them with any output, e.g. `+"`http_client`"+` to your old callback URL.
+
+Unlike Cloud Elements it loses nothing and repeats nothing at boundaries:
+
+- The cursor is the latest updated time among delivered changes (never the wall clock), persisted in `+"`checkpoint_cache`"+` only once every message before it is acknowledged. Long cycles (a backfill) checkpoint their paging position as pages are acknowledged, so a restart resumes mid-cycle.
+- Queries are inclusive and may overlap (`+"`poll_delay`"+`); a change already delivered, the same object id with the same updated time, is suppressed, also across restarts.
+- Revel's dates are naive local wall-clock text. They are parsed in the zone you configure; in the autumn hour that repeats, the query reaches back so that nothing written in the second pass is missed.
+- Pages are read by primary key where Revel allows it, so rows inserted or deleted between requests cannot shift the paging.
+
+### URL macros
+
+`+"`${DateTimeZone:ZONE:FMT}`"+`, `+"`${gmtDate:FMT}`"+`, `+"`${date:FMT}`"+` (UTC), `+"`${nowTimeZone:ZONE:FMT}`"+` (the poll time), `+"`${epoch}`"+` and `+"`${epoch:ms}`"+` (ms), `+"`${epoch:s}`"+`, `+"`${epoch:us}`"+`, `+"`${milliseconds}`"+`. FMT is a Java SimpleDateFormat pattern; ZONE is an IANA name, a Java short id (PST follows US daylight saving; EST, MST and HST are fixed) or an offset such as -08:00. Every macro except nowTimeZone renders the cursor minus `+"`poll_delay`"+`.
+
+Benthos substitutes `+"`${NAME:default}`"+` with environment variables when it reads a config file, so in YAML write the macros with a doubled brace, `+"`${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}`"+`; `+"`revel-connect lint`"+` reports a macro that was swallowed.
+
+Cloud Elements hub URLs such as `+"`/hubs/employee/employees?where=updated_date__gte='${{...}}'`"+` are accepted and translated to Revel paths.
+
+### Metadata
+
+Every message carries `+"`revel_event_type`"+`, `+"`revel_object_type`"+`, `+"`revel_object_id`"+`, `+"`revel_event_date`"+` (RFC 3339, UTC) and `+"`revel_event_id`"+` (a hash of the instance, object type, object id, updated time and event type: a redelivered change keeps its id). With `+"`events_per_message`"+` above 1 they describe the first event of the message.
+
+### Delivery guarantees
+
+At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected message is replayed until an output accepts it; with `+"`false`"+` it is dropped and the checkpoint moves past it, as with other Benthos inputs.
+`).
+		Fields(
+			service.NewStringField(fSubdomain).
+				Description("The tenant's subdomain: `acme` polls `https://acme.revelup.com`.").
+				Example("acme").Default(""),
+			service.NewStringField(fBaseURL).
+				Description("The API origin, overriding `subdomain`: a proxy, the simulator, or Revel's API platform host.").
+				Example("http://127.0.0.1:8081").Default(""),
+			service.NewStringField(fAPIKey).Secret().
+				Description("Revel API key, sent as `API-AUTHENTICATION: <key>:<secret>` to the configured origin only.").Default(""),
+			service.NewStringField(fAPISecret).Secret().
+				Description("Revel API secret.").Default(""),
+			service.NewStringField(fRefreshInterval).
+				Description("How often each resource is polled: a Go duration, or a bare number of minutes as Cloud Elements' `event.poller.refresh_interval` had it. A cycle that finds a backlog pages through all of it before waiting.").
+				Examples("15m", "15", "30s").Default("15m"),
+			service.NewStringField(fStartFrom).
+				Description("Where a resource without a checkpoint starts: `now` (only changes from now on, as Cloud Elements did), `earliest` (all history), an RFC 3339 time, or a duration to look back such as `24h`.").
+				Examples("now", "earliest", "2026-01-01T00:00:00Z", "168h").Default("now"),
+			service.NewStringField(fPollDelay).
+				Description("Overlap: each query starts this long before the cursor, so that changes Revel makes visible late (an order's updated_date lags its items by minutes), or stamped by a clock running behind, are still found. Overlapping changes already delivered are suppressed, so a generous value costs requests, not duplicates. A Go duration or a bare number of seconds.").
+				Examples("0s", "5m", "120").Default("0s"),
+			service.NewIntField(fPageSize).
+				Description("Records per request (Tastypie's `limit`). Revel serves up to 1000.").Default(100),
+			service.NewObjectMapField(fResources, resourceFields()...).
+				Description("The resources to poll. Each key is the event's `objectType`, as in Cloud Elements' `event.poller.configuration`."),
+			service.NewStringField(fCheckpointCache).
+				Description("A cache resource that keeps each resource's cursor, so a restart resumes where delivery stopped. Use a persistent one: `atomic_file` on a volume (it writes atomically; Benthos' `file` cache does not, and cannot create the key's subdirectory), or redis. Empty keeps cursors in memory only: a restart starts again from `start_from`.").
+				Default(""),
+			service.NewStringField(fCheckpointKey).
+				Description("Prefix of the cache keys: each resource's checkpoint is `<checkpoint_key>/<objectType>`. Give every tenant its own when several share a cache.").
+				Default("revel_poller"),
+			service.NewStringEnumField(fFormat, "cloud_elements").
+				Description("The message format. `cloud_elements`: one Cloud Elements event notification per message.").
+				Default("cloud_elements"),
+			service.NewIntField(fEventsPerMessage).
+				Description("Events per notification, 1 to 10 (Cloud Elements sent up to 10). A notification's `raw` holds the records of its own events.").
+				Default(1).LintRule(`root = if this < 1 || this > 10 { ["events_per_message must be between 1 and 10"] }`),
+			service.NewStringField(fElementKey).
+				Description("The `elementKey` of notifications and events, and part of `topic`.").Default("revel"),
+			service.NewObjectField(fInstance,
+				service.NewIntField(fInstanceID).Description("`instanceId` and `instance_id`, and part of `topic`.").Default(0),
+				service.NewStringField(fInstanceName).Description("`instanceName`.").Default(""),
+				service.NewStringListField(fInstanceTags).Description("`instanceTags`.").Default([]any{}),
+				service.NewIntField(fAccountID).Description("`accountId`.").Default(0),
+				service.NewIntField(fCompanyID).Description("`companyId`.").Default(0),
+				service.NewIntField(fUserID).Description("`userId`.").Default(0),
+			).Description("The Cloud Elements instance these events claim to come from, so consumers that route on it keep working."),
+			service.NewStringField(fRateLimit).
+				Description("A `rate_limit` resource every request waits on, shared by all resources of this input.").Default(""),
+			service.NewStringField(fTimeout).
+				Description("Limit on each request, body included. A request that times out is retried.").Default("30s"),
+			service.NewIntField(fMaxUnackedPages).Advanced().
+				Description("Pages per resource that may await acknowledgement before polling pauses; bounds memory whatever the backlog.").
+				Default(8).LintRule(`root = if this < 1 { ["max_unacked_pages must be at least 1"] }`),
+			service.NewObjectField(fRetryBackoff,
+				service.NewStringField(fInitialInterval).Description("First wait after a failed request.").Default("1s"),
+				service.NewStringField(fMaxInterval).Description("Longest wait between attempts. A 429's Retry-After is honoured whatever it says.").Default("1m"),
+			).Advanced().Description("Waits between retries of a failed request (5xx, timeout, malformed body, 429 without Retry-After) and after rejected credentials. Jittered, exponential."),
+			service.NewAutoRetryNacksToggleField(),
+		).
+		LintRule(`root = this.revel_poller_lint()`).
+		Example("Employees and timesheets to a callback",
+			"Polls two resources every 15 minutes and POSTs each event notification to a callback, as Cloud Elements did.", exampleCallback)
+}
+
+func resourceFields() []*service.ConfigField {
+	return []*service.ConfigField{
+		service.NewStringField(fURL).
+			Description("Path and query of the list request, with a date macro for the lower bound. A Cloud Elements hub URL (`/hubs/employee/...?where=...`) is translated. Do not add `limit` or `offset`.").
+			Example("/resources/Employee/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}"),
+		service.NewStringField(fIDField).
+			Description("JSON path of the record's id, which becomes `objectId` (dot paths, `[0]` indexes and `['quoted names']`).").
+			Example("id"),
+		service.NewStringField(fHubKey).Description("The event's `hubKey`.").Default("employee"),
+		service.NewObjectField(fDates,
+			service.NewStringField(fUpdatedField).Description("JSON path of the updated time: the cursor and the change's version.").Default("updated_date"),
+			service.NewStringField(fUpdatedFormat).Description("Java SimpleDateFormat pattern of the updated time, or `milliseconds` / `seconds` for epoch numbers. Fractions of any length, or none, match `.SSS`.").Default(javaDateTime),
+			service.NewStringField(fUpdatedZone).Description("Zone of the updated time's naive wall-clock text: set it to the tenant's zone (Revel reports it as `meta.time_zone`). PST follows daylight saving.").Default("PST"),
+			service.NewStringField(fCreatedField).Description("JSON path of the created time; empty makes every change UPDATED.").Default("created_date"),
+			service.NewStringField(fCreatedFormat).Description("Pattern of the created time.").Default(javaDateTime),
+			service.NewStringField(fCreatedZone).Description("Zone of the created time.").Default("PST"),
+		).Description("Where and how each record's dates are written, as in Cloud Elements' `datesConfiguration`."),
+		service.NewStringField(fCreatedTolerance).
+			Description("A record whose updated and created times are at most this far apart is CREATED, otherwise UPDATED; Revel stamps the two separately. A Go duration or a bare number of seconds.").
+			Default("1s"),
+		service.NewStringField(fDeletedField).
+			Description("JSON path of a soft-delete flag (Order, OrderItem, Payment and Customer have `deleted`). A record whose value there equals `deleted_value` is DELETED. Empty disables it.").
+			Example("deleted").Default(""),
+		service.NewAnyField(fDeletedValue).Description("The value of `deleted_field` that means deleted; `true`, `\"true\"` and `1` match each other.").Default(true),
+		service.NewIntField(fPageSize).Description("Overrides the input's `page_size`; 0 inherits it.").Default(0),
+		service.NewStringField(fRefreshInterval).Description("Overrides the input's `refresh_interval`; empty inherits it.").Default(""),
+		service.NewStringField(fPollDelay).Description("Overrides the input's `poll_delay`; empty inherits it.").Default(""),
+		service.NewStringEnumField(fPaging, "auto", "keyset", "offset").Advanced().
+			Description("`keyset` pages by primary key (`order_by=id&id__gt=`), immune to rows inserted or deleted between requests; `offset` uses limit/offset with overlapping pages; `auto` uses keyset unless Revel refuses to order the resource by id.").
+			Default("auto"),
+	}
+}
+
+const exampleCallback = `
+input:
+  revel_poller:
+    subdomain: ${REVEL_SUBDOMAIN}
+    api_key: ${REVEL_API_KEY}
+    api_secret: ${REVEL_API_SECRET}
+    refresh_interval: 15m
+    checkpoint_cache: checkpoints
+    resources:
+      employees:
+        url: /resources/Employee/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}
+        id_field: id
+      timesheets:
+        url: /resources/TimeSheetEntry/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}
+        id_field: id
+
+cache_resources:
+  - label: checkpoints
+    atomic_file:
+      directory: /var/lib/revel-connect
+
+output:
+  http_client:
+    url: ${CALLBACK_URL}
+    verb: POST
+    headers:
+      Content-Type: application/json
+    retries: 10
+    max_retry_backoff: 5m
+`

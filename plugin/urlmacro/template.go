@@ -1,0 +1,215 @@
+// Package urlmacro expands the Cloud Elements date macros in a Revel resource
+// URL, so poller URLs written for Cloud Elements keep working, and translates
+// Cloud Elements employee-hub URLs into Revel paths.
+//
+// Macros (names case-insensitive) render the poll window [from, now]:
+//
+//	${DateTimeZone:ZONE:FORMAT}  from in ZONE
+//	${gmtDate:FORMAT}            from in UTC
+//	${date:FORMAT}, ${date}      from in UTC (not a server zone); default yyyy-MM-dd'T'HH:mm:ssXXX
+//	${nowTimeZone:ZONE:FORMAT}   now in ZONE
+//	${epoch}, ${epoch:ms}        from in Unix milliseconds; also ${milliseconds}
+//	${epoch:s}, ${epoch:us}      from in Unix seconds, microseconds
+//
+// ZONE is anything timefmt.LoadZone accepts and FORMAT anything
+// timefmt.Compile accepts.
+package urlmacro
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/revel-connect/revel-connect/plugin/timefmt"
+)
+
+// Template is a parsed resource URL; all macro parsing and compilation is
+// done once in Parse so Render is cheap on every poll.
+type Template struct {
+	text       string
+	translated bool
+	segments   []segment
+	sizeHint   int
+}
+
+// segment is literal text, or a macro when macro is non-nil.
+type segment struct {
+	literal string
+	macro   *macro
+}
+
+// renderedMacroSize is a generous estimate of one escaped macro value, used
+// to size the render buffer once.
+const renderedMacroSize = 48
+
+// Parse parses a resource URL template: a path such as
+// /resources/Employee/?updated_date__gte=${DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}
+// or a Cloud Elements /hubs/employee/... URL, which is translated.
+func Parse(raw string) (*Template, error) {
+	if !strings.HasPrefix(raw, "/") || strings.HasPrefix(raw, "//") {
+		return nil, fmt.Errorf("url %q: url must be a path such as /resources/Employee/; the host comes from subdomain or base_url", raw)
+	}
+	t := &Template{text: raw}
+	if strings.HasPrefix(raw, "/hubs/") {
+		text, err := translateHub(raw)
+		if err != nil {
+			return nil, err
+		}
+		t.text, t.translated = text, true
+	}
+	if err := checkPaging(t.text); err != nil {
+		return nil, err
+	}
+	if err := t.parseSegments(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Template) parseSegments() error {
+	text := t.text
+	for {
+		start := strings.Index(text, "${")
+		if start < 0 {
+			break
+		}
+		end, err := macroEnd(text, start)
+		if err != nil {
+			return err
+		}
+		m, err := parseMacro(text[start:end])
+		if err != nil {
+			return err
+		}
+		if start > 0 {
+			t.segments = append(t.segments, segment{literal: text[:start]})
+		}
+		t.segments = append(t.segments, segment{macro: m})
+		t.sizeHint += start + renderedMacroSize
+		text = text[end:]
+	}
+	if text != "" {
+		t.segments = append(t.segments, segment{literal: text})
+		t.sizeHint += len(text)
+	}
+	return nil
+}
+
+// checkPaging rejects limit and offset: the client pages through results
+// itself and would fight a fixed window in the template.
+func checkPaging(text string) error {
+	_, query, ok := strings.Cut(text, "?")
+	if !ok {
+		return nil
+	}
+	params, err := splitOutsideMacros(query, '&')
+	if err != nil {
+		return err
+	}
+	for _, param := range params {
+		key, _, _ := strings.Cut(param, "=")
+		if strings.EqualFold(key, "limit") || strings.EqualFold(key, "offset") {
+			return fmt.Errorf("url sets %q: remove it and set page_size instead; the client owns paging", key)
+		}
+	}
+	return nil
+}
+
+// String returns the template in Revel form (after hub translation), with
+// its macros intact.
+func (t *Template) String() string { return t.text }
+
+// Translated reports whether the template was a Cloud Elements /hubs/ URL.
+func (t *Template) Translated() bool { return t.translated }
+
+// Render substitutes the macros: lower-bound macros render from, nowTimeZone
+// renders now. Values are query-escaped; the rest is kept as written.
+//
+// A lower bound rendered in a zone renders timefmt.LowestWallClock(from,
+// now, zone) instead of from, so a naive bound in the autumn repeated hour
+// reaches back to the start of the second pass.
+func (t *Template) Render(from, now time.Time) string {
+	var b strings.Builder
+	b.Grow(t.sizeHint)
+	var scratch [64]byte
+	for _, seg := range t.segments {
+		if seg.macro == nil {
+			b.WriteString(seg.literal)
+			continue
+		}
+		writeQueryEscaped(&b, seg.macro.appendValue(scratch[:0], from, now))
+	}
+	return b.String()
+}
+
+// Reach returns the earliest instant a lower bound rendered from from can
+// match (see timefmt.EarliestReach); suppression state must be kept back to
+// it.
+func (t *Template) Reach(from time.Time) time.Time {
+	reach := from
+	for _, seg := range t.segments {
+		if seg.macro == nil || seg.macro.kind != kindLowerBound {
+			continue
+		}
+		if r := timefmt.EarliestReach(from, seg.macro.loc); r.Before(reach) {
+			reach = r
+		}
+	}
+	return reach
+}
+
+// writeQueryEscaped writes v escaped exactly as url.QueryEscape would,
+// without allocating a string per value.
+func writeQueryEscaped(b *strings.Builder, v []byte) {
+	const upperhex = "0123456789ABCDEF"
+	for _, c := range v {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == '~':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(upperhex[c>>4])
+			b.WriteByte(upperhex[c&15])
+		}
+	}
+}
+
+// macroEnd returns the index just past the macro that starts at s[start:]
+// with "${". A '}' inside a quoted literal of the format does not end it.
+func macroEnd(s string, start int) (int, error) {
+	inQuote := false
+	for i := start + 2; i < len(s); i++ {
+		switch s[i] {
+		case '\'':
+			inQuote = !inQuote
+		case '}':
+			if !inQuote {
+				return i + 1, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("unterminated macro %q: expected a closing }", s[start:])
+}
+
+// splitOutsideMacros splits s at sep, ignoring separators inside macros.
+func splitOutsideMacros(s string, sep byte) ([]string, error) {
+	var parts []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "${"):
+			end, err := macroEnd(s, i)
+			if err != nil {
+				return nil, err
+			}
+			i = end - 1
+		case s[i] == sep:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:]), nil
+}

@@ -1,0 +1,337 @@
+package revelsim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// employeeFields is the Employee shape from research §6.2, in the order
+// employeeValues returns values.
+var employeeFields = []string{
+	"active", "created_by", "created_date", "email", "employee_card", "employee_end",
+	"employee_lastlogin", "employee_start", "establishment", "exempt", "external_id",
+	"first_name", "last_name", "phone_number", "picture", "pin", "roles", "updated_by",
+	"updated_date", "user", "weekly_wage",
+}
+
+var (
+	firstNames = []string{"Ana", "Ben", "Chloe", "Diego", "Emma", "Farah", "Gus", "Hana", "Ivan", "Jade",
+		"Kofi", "Lena", "Malik", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tariq"}
+	lastNames = []string{"Lopez", "Nguyen", "Smith", "Okafor", "Kim", "Garcia", "Rossi", "Khan", "Silva", "Novak",
+		"Brown", "Ito", "Haddad", "Moreau", "Jensen", "Patel", "Cohen", "Reyes", "Walsh", "Tan"}
+	roleNames = []string{"Cashier", "Cook", "Server", "Shift Manager"}
+	// Boxed once: SeedEmployees stores these in a million rows, and boxing
+	// a string or slice into an interface allocates.
+	firstBoxed, lastBoxed = boxed(firstNames), boxed(lastNames)
+	roleURIs              = func() []any {
+		out := make([]any, len(roleNames))
+		for i := range out {
+			out[i] = []any{"/resources/Role/" + strconv.Itoa(i+1) + "/"}
+		}
+		return out
+	}()
+)
+
+func boxed(names []string) []any {
+	out := make([]any, len(names))
+	for i, n := range names {
+		out[i] = n
+	}
+	return out
+}
+
+// employeeValues fills dst (in employeeFields order) with one Employee.
+// Every 20th employee has left: active=false with employee_end set, since
+// Revel deactivates employees instead of deleting them.
+func employeeValues(dst []any, id int64, stamp string, establishments int) {
+	i := int(id)
+	first, last := i%len(firstNames), (i/len(firstNames))%len(lastNames)
+	ids := strconv.FormatInt(id, 10)
+	st := any(stamp)
+	active, end := true, any(nil)
+	if id%20 == 0 {
+		active, end = false, st
+	}
+	wage := any(nil)
+	if id%10 == 0 {
+		wage = 850.0
+	}
+	lastLogin := any(nil)
+	if id%3 != 0 {
+		lastLogin = st
+	}
+	email := strings.ToLower(firstNames[first]+"."+lastNames[last]) + ids + "@example.com"
+	copy(dst, []any{
+		active, "/enterprise/User/1/", st, email, "", end,
+		lastLogin, stamp[:10] + "T00:00:00", "/enterprise/Establishment/" + strconv.Itoa(i%establishments+1) + "/", id%10 == 0, ids,
+		firstBoxed[first], lastBoxed[last], "555-01" + strconv.Itoa(10+i%90), nil, strconv.Itoa(1000 + i%9000), roleURIs[i%len(roleURIs)], "/enterprise/User/1/",
+		st, "/enterprise/User/" + strconv.Itoa(1000+i) + "/", wage,
+	})
+}
+
+// SeedEmployees bulk-inserts n Employee records shaped like research §6.2
+// (~20 fields; FK URIs name establishments 1-3, roles 1-4 and users that
+// need not exist). Record i gets created_date = updated_date =
+// updatedFrom + i*step as naive local text, so dates are ascending in
+// instant but, across a fall-back, not in text. It bypasses Insert's
+// per-row overhead (a million rows take a few seconds and ~1 GB).
+func (s *Server) SeedEmployees(n int, updatedFrom time.Time, step time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.table("Employee")
+	cols := make([]int, len(employeeFields))
+	for i, f := range employeeFields {
+		cols[i] = t.column(f)
+	}
+	idCol, uriCol := t.column("id"), t.column("resource_uri")
+	vals := make([]any, len(employeeFields))
+	t.rows = slices.Grow(t.rows, n)
+	for i := range n {
+		id := t.nextID // above every id, so appending keeps rows sorted
+		t.nextID++
+		r := &row{id: id, vals: make([]any, len(t.cols))}
+		for c := range r.vals {
+			r.vals[c] = absent
+		}
+		t.put(r, idCol, id)
+		t.put(r, uriCol, "/resources/Employee/"+strconv.FormatInt(id, 10)+"/")
+		employeeValues(vals, id, s.naive(updatedFrom.Add(time.Duration(i)*step)), 3)
+		for j, v := range vals {
+			t.put(r, cols[j], v)
+		}
+		t.rows = append(t.rows, r)
+	}
+	t.version++
+}
+
+// SeedTenant fills s with a small, realistic tenant dated relative to the
+// Clock, drawing names and amounts from rnd (nil = a fixed seed):
+//
+//   - Company 1; Establishments 1-3 (Downtown, Airport, Harbor)
+//   - Roles 1-4 (Cashier, Cook, Server, Shift Manager); Departments 1-2
+//   - Users 1 (admin) and 2-11; Employees 1-10 (Employee 10 has left:
+//     active=false, employee_end set)
+//   - 3 TimeSheetEntries per active employee over the last three days;
+//     every third employee's latest shift is still open (clock_out null)
+//   - ProductCategories 1-4 (4 inactive), Products 1-6, Customers 1-5
+//   - Orders 1-24, 8 per establishment, with 1-3 OrderItems each; orders
+//     3, 11 and 19 are open (closed=false), 5, 13 and 21 deleted=true
+//     (their items too); one Payment per closed, non-deleted order
+//   - 2 upcoming TimeSchedules per active employee
+//
+// Timestamps mix whole-second and microsecond text, as Revel's do. Call it
+// on an empty Server: the ids above are what a fresh Server assigns.
+func SeedTenant(s *Server, rnd *rand.Rand) {
+	if rnd == nil {
+		rnd = rand.New(rand.NewPCG(1, 2))
+	}
+	g := &gen{s: s, rnd: rnd, now: s.clock()}
+
+	g.insert("Company", 30*24*time.Hour, map[string]any{"name": "Revel Demo Co"})
+	estab := []string{"Downtown", "Airport", "Harbor"}
+	for _, name := range estab {
+		g.insert("Establishment", 30*24*time.Hour, map[string]any{"name": name, "company": "/enterprise/Company/1/",
+			"active": true, "time_zone": s.zone.String(), "uuid": g.uuid()})
+	}
+	for _, name := range roleNames {
+		g.insert("Role", 30*24*time.Hour, map[string]any{"name": name, "active": true})
+	}
+	departments := []string{"Service Crew", "Kitchen"}
+	for _, name := range departments {
+		g.insert("Department", 30*24*time.Hour, map[string]any{"name": name, "active": true})
+	}
+	g.insert("User", 30*24*time.Hour, map[string]any{"username": "admin", "email": "admin@example.com",
+		"first_name": "Admin", "last_name": "User", "active": true, "establishment": "/enterprise/Establishment/1/"})
+
+	for e := int64(1); e <= 10; e++ {
+		stamp := g.stamp(20*24*time.Hour - time.Duration(e)*time.Hour)
+		vals := make([]any, len(employeeFields))
+		employeeValues(vals, e, stamp, len(estab))
+		fields := map[string]any{}
+		for i, f := range employeeFields {
+			fields[f] = vals[i]
+		}
+		user := g.insert("User", 20*24*time.Hour, map[string]any{"username": strings.ToLower(fields["first_name"].(string)) + strconv.FormatInt(e, 10),
+			"email": fields["email"], "first_name": fields["first_name"], "last_name": fields["last_name"],
+			"active": e != 10, "establishment": fields["establishment"]})
+		fields["user"] = "/enterprise/User/" + strconv.FormatInt(user, 10) + "/"
+		fields["active"], fields["employee_end"] = e != 10, nil
+		if e == 10 {
+			fields["employee_end"] = g.stamp(5 * 24 * time.Hour)
+		}
+		g.s.Insert("Employee", fields)
+		if e != 10 {
+			g.shifts(e, fields, departments)
+		}
+	}
+
+	for i, name := range []string{"Burgers", "Drinks", "Desserts", "Seasonal"} {
+		g.insert("ProductCategory", 30*24*time.Hour, map[string]any{"name": name, "active": i != 3, "establishment": "/enterprise/Establishment/1/"})
+	}
+	products := []product{{"Classic Burger", 9.5}, {"Veggie Burger", 10.25}, {"Lemonade", 3.0}, {"Cola", 2.5}, {"Brownie", 4.75}, {"Pumpkin Pie", 5.5}}
+	for i, p := range products {
+		g.insert("Product", 30*24*time.Hour, map[string]any{"name": p.name, "price": p.price, "active": true,
+			"category": "/products/ProductCategory/" + strconv.Itoa(i/2+1) + "/", "uuid": g.uuid(), "establishment": "/enterprise/Establishment/1/"})
+	}
+	for c := range 5 {
+		g.insert("Customer", 10*24*time.Hour, map[string]any{"first_name": firstNames[c+10], "last_name": lastNames[c+5],
+			"email": strings.ToLower(firstNames[c+10]) + "@example.net", "phone_number": "555-02" + strconv.Itoa(10+c),
+			"active": true, "deleted": false, "uuid": g.uuid(), "total_visits": int64(rnd.IntN(20)), "total_purchases": float64(rnd.IntN(50000)) / 100})
+	}
+
+	for o := 1; o <= 8*len(estab); o++ {
+		g.order(o, (o-1)/8+1, products)
+	}
+	for e := int64(1); e <= 9; e++ {
+		for d := 1; d <= 2; d++ {
+			start := g.now.Add(time.Duration(d) * 24 * time.Hour).Truncate(time.Hour).Add(time.Duration(rnd.IntN(4)) * time.Hour)
+			g.insert("TimeSchedule", time.Duration(d)*time.Hour, map[string]any{
+				"employee":      employeeURI(e),
+				"establishment": "/enterprise/Establishment/" + strconv.FormatInt(e%3+1, 10) + "/",
+				"role":          roleURIs[e%4].([]any)[0],
+				"start":         g.s.naive(start),
+				"end":           g.s.naive(start.Add(8 * time.Hour)),
+			})
+		}
+	}
+}
+
+type product struct {
+	name  string
+	price float64
+}
+
+// cents rounds money the way a POS stores it.
+func cents(x float64) float64 { return math.Round(x*100) / 100 }
+
+// gen holds SeedTenant's state.
+type gen struct {
+	s   *Server
+	rnd *rand.Rand
+	now time.Time
+}
+
+// stamp renders now-ago as naive local text; three in four carry
+// microseconds, like Revel's mixed precision.
+func (g *gen) stamp(ago time.Duration) string {
+	t := g.now.Add(-ago).Truncate(time.Second)
+	if g.rnd.IntN(4) != 0 {
+		t = t.Add(time.Duration(1+g.rnd.IntN(999999)) * time.Microsecond)
+	}
+	return g.s.naive(t)
+}
+
+// insert adds a record created and last updated around now-ago.
+func (g *gen) insert(resource string, ago time.Duration, fields map[string]any) int64 {
+	fields["created_date"] = g.stamp(ago)
+	fields["updated_date"] = g.stamp(ago - time.Minute)
+	if _, ok := fields["created_by"]; !ok && resource != "Company" && resource != "Establishment" {
+		fields["created_by"], fields["updated_by"] = "/enterprise/User/1/", "/enterprise/User/1/"
+	}
+	return g.s.Insert(resource, fields)
+}
+
+func (g *gen) uuid() string {
+	a, b := g.rnd.Uint64(), g.rnd.Uint64()
+	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", a>>32, a>>16&0xffff, a&0xfff, b>>48&0x3fff|0x8000, b&0xffffffffffff)
+}
+
+func employeeURI(id int64) string { return "/resources/Employee/" + strconv.FormatInt(id, 10) + "/" }
+
+// shifts adds three TimeSheetEntries (research §6.1 shape) for employee e;
+// the newest is still open for every third employee. parent is the entry's
+// own URI, as in the captured sample.
+func (g *gen) shifts(e int64, emp map[string]any, departments []string) {
+	role := roleNames[e%4]
+	for day := 2; day >= 0; day-- {
+		// Shifts start 7-8h ago (minus whole days) and last 6-7h, so every
+		// clock_out is in the past.
+		in := g.now.Add(-time.Duration(day)*24*time.Hour - 8*time.Hour).Truncate(time.Minute).Add(time.Duration(g.rnd.IntN(60)) * time.Minute)
+		outAt := in.Add(time.Duration(6*60+g.rnd.IntN(60)) * time.Minute)
+		created := g.stamp(g.now.Sub(in) - time.Minute)
+		out, updated := any(g.s.naive(outAt)), g.stamp(g.now.Sub(outAt))
+		if day == 0 && e%3 == 0 { // still on shift
+			out, updated = nil, created
+		}
+		fields := map[string]any{
+			"break_length": nil, "break_type": nil, "clock_in": g.s.naive(in), "clock_out": out,
+			"created_by": emp["user"], "created_date": created,
+			"department_name": departments[e%2], "employee": employeeURI(e), "establishment": emp["establishment"],
+			"is_auto_clock_out": nil, "returned_date": nil, "role_name": role, "role_wage": []float64{0.0, 15.5, 17.25, 21.0}[e%4],
+			"stage": 0, "updated_by": emp["user"], "updated_date": updated, "exempt_salaried": false, "remarks": "",
+		}
+		id := g.s.Insert("TimeSheetEntry", fields)
+		g.s.Update("TimeSheetEntry", id, map[string]any{"parent": "/resources/TimeSheetEntry/" + strconv.FormatInt(id, 10) + "/", "updated_date": updated}) //nolint:errcheck // id was just inserted
+	}
+}
+
+// order adds Order o (research §6.3 shape) at establishment est with its
+// items and, when closed and not deleted, its payment.
+func (g *gen) order(o, est int, products []product) {
+	estURI := "/enterprise/Establishment/" + strconv.Itoa(est) + "/"
+	local := o % 8
+	closed, deleted := local != 3, local == 5
+	ago := time.Duration(48*60-o*100) * time.Minute
+	created := g.stamp(ago)
+	var subtotal float64
+	type item struct {
+		product  int
+		quantity int64
+	}
+	items := make([]item, 1+g.rnd.IntN(3))
+	for i := range items {
+		items[i] = item{g.rnd.IntN(len(products)), int64(1 + g.rnd.IntN(2))}
+		subtotal += products[items[i].product].price * float64(items[i].quantity)
+	}
+	subtotal = cents(subtotal)
+	tax := cents(subtotal * 0.0825)
+	user := "/enterprise/User/" + strconv.Itoa(2+o%9) + "/"
+	station := "/resources/PosStation/" + strconv.Itoa(est) + "/"
+	remaining := 0.0
+	if !closed {
+		remaining = cents(subtotal + tax)
+	}
+	customer := any(nil)
+	if o%4 == 0 {
+		customer = "/resources/Customer/" + strconv.Itoa(o%5+1) + "/"
+	}
+	id := g.s.Insert("Order", map[string]any{
+		"uuid": g.uuid(), "establishment": estURI, "created_date": created, "updated_date": g.stamp(ago - 7*time.Minute),
+		"created_by": user, "updated_by": user, "created_at": station, "last_updated_at": station,
+		"closed": closed, "deleted": deleted, "is_unpaid": !closed, "web_order": o%6 == 0, "dining_option": int64(o % 5),
+		"pos_mode": "Q", "local_id": strconv.Itoa(57000 + o), "number_of_people": int64(1 + o%4), "customer": customer,
+		"subtotal": subtotal, "tax": tax, "final_total": cents(subtotal + tax), "discount_amount": 0.0,
+		"discount_total_amount": 0.0, "discount_reason": "", "gratuity": 0.0, "remaining_due": remaining,
+		"has_items": true, "has_history": true, "notes": "",
+	})
+	orderURI := "/resources/Order/" + strconv.FormatInt(id, 10) + "/"
+	for _, it := range items {
+		p := products[it.product]
+		deletedDate := any(nil)
+		if deleted {
+			deletedDate = g.stamp(ago - 5*time.Minute)
+		}
+		g.s.Insert("OrderItem", map[string]any{
+			"uuid": g.uuid(), "order": orderURI, "establishment": estURI,
+			"product": "/resources/Product/" + strconv.Itoa(it.product+1) + "/", "product_name_override": "",
+			"quantity": it.quantity, "price": p.price, "pure_sales": cents(p.price * float64(it.quantity)),
+			"tax_amount": cents(p.price * float64(it.quantity) * 0.0825), "modifieritems": []any{},
+			"deleted": deleted, "deleted_date": deletedDate, "voided_date": nil, "voided_by": nil,
+			"created_date": created, "updated_date": g.stamp(ago - 6*time.Minute), "created_by": user, "updated_by": user,
+		})
+	}
+	if closed && !deleted {
+		g.s.Insert("Payment", map[string]any{
+			"uuid": g.uuid(), "order": orderURI, "establishment": estURI, "amount": cents(subtotal + tax),
+			"tip": float64(g.rnd.IntN(300)) / 100, "payment_type": int64(1 + o%3), "refunded": false,
+			"refund_transaction_id": nil, "transaction_id": strconv.Itoa(900000 + o),
+			"payment_date": g.stamp(ago - 6*time.Minute), "created_date": g.stamp(ago - 6*time.Minute),
+			"updated_date": g.stamp(ago - 6*time.Minute), "created_by": user, "updated_by": user,
+		})
+	}
+}

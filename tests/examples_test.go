@@ -1,0 +1,166 @@
+package tests
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+
+	"github.com/revel-connect/revel-connect/revelsim"
+)
+
+// exampleEnv is what a user exports before running an example.
+func exampleEnv(extra map[string]string) func(context.Context, string) (string, bool) {
+	env := map[string]string{
+		"REVEL_SUBDOMAIN":  "acme",
+		"REVEL_API_KEY":    apiKey,
+		"REVEL_API_SECRET": apiSecret,
+		"CALLBACK_URL":     "https://example.com/revel-events",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return func(_ context.Context, k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}
+}
+
+func exampleConfigs(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "config", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example configs found: %v", err)
+	}
+	return files
+}
+
+func TestExampleConfigsLintClean(t *testing.T) {
+	schema := service.GlobalEnvironment().FullConfigSchema("", "")
+	for _, f := range exampleConfigs(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lints, err := schema.NewStreamConfigLinter().SetEnvVarLookupFunc(exampleEnv(nil)).LintYAML(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range lints {
+				t.Errorf("%s:%d: %s", f, l.Line, l.What)
+			}
+		})
+	}
+}
+
+// TestCallbackExampleDeliversToAnHTTPCallback runs config/callback.yaml as a
+// user would, against the simulator, with a callback that fails at first.
+func TestCallbackExampleDeliversToAnHTTPCallback(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	employees := map[string]bool{}
+	for i := 0; i < 5; i++ {
+		employees[fmt.Sprint(sim.Insert("Employee", map[string]any{"first_name": fmt.Sprint("E", i)}))] = true
+	}
+	sheet := sim.Insert("TimeSheetEntry", map[string]any{"clock_out": nil})
+
+	var mu sync.Mutex
+	bodies := map[string]int{} // body hash -> deliveries accepted
+	var got []notification
+	failures := 0
+	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if failures < 3 {
+			failures++
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		var n notification
+		if r.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &n) != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if r.Header.Get("Elements-Webhook-Id") != n.ID {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		bodies[fmt.Sprintf("%x", sha256.Sum256(body))]++
+		got = append(got, n)
+	}))
+	defer callback.Close()
+
+	raw, err := os.ReadFile(filepath.Join("..", "config", "callback.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := service.NewStreamBuilder()
+	b.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.SetEnvVarLookupFunc(func(k string) (string, bool) {
+		return exampleEnv(map[string]string{
+			"REVEL_BASE_URL":         base,
+			"REVEL_REFRESH_INTERVAL": "50ms",
+			"REVEL_STATE_DIR":        t.TempDir(),
+			"CALLBACK_URL":           callback.URL,
+			"REVEL_START_FROM":       "earliest",
+			"REVEL_POLL_DELAY":       "0s",
+		})(context.Background(), k)
+	})
+	if err := b.SetYAML(string(raw)); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- stream.Run(context.Background()) }()
+	defer func() {
+		_ = stream.StopWithin(waitLimit)
+		<-done
+	}()
+
+	eventually(t, func() string { mu.Lock(); defer mu.Unlock(); return fmt.Sprintf("%d of 6 delivered", len(got)) }, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) >= 6
+	})
+	eventually(t, func() string { return "no further polls" }, cycles(sim, "/resources/Employee/", 5))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 6 {
+		t.Fatalf("callback accepted %d notifications, want 6", len(got))
+	}
+	for h, n := range bodies {
+		if n != 1 {
+			t.Errorf("notification %s accepted %d times", h, n)
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range got {
+		e := n.Message.Events[0]
+		seen[e.ObjectType+"/"+e.ObjectID] = true
+		if e.EventType != "CREATED" {
+			t.Errorf("event %+v, want CREATED", e)
+		}
+	}
+	for id := range employees {
+		if !seen["employees/"+id] {
+			t.Errorf("employee %s never reached the callback", id)
+		}
+	}
+	if !seen[fmt.Sprintf("timesheets/%d", sheet)] {
+		t.Errorf("timesheet %d never reached the callback", sheet)
+	}
+}
