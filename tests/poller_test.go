@@ -315,3 +315,86 @@ func TestAutumnRepeatedHourLosesNothing(t *testing.T) {
 		t.Fatal("no query reached back to 01:00:00, the start of the repeated hour")
 	}
 }
+
+func TestEventsPerMessageGroupsRecordsOfOneResource(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	for i := 0; i < 7; i++ {
+		sim.Insert("Employee", nil)
+	}
+	out := &sink{}
+	run(t, pollerConf(base, "", "    events_per_message: 3\n", resource("employees", "/resources/Employee/", "")), out)
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool { return len(out.changes()) == 7 })
+	sizes := []int{}
+	for _, r := range out.all() {
+		var raw []map[string]any
+		if err := json.Unmarshal(r.n.Message.Raw["employees"], &raw); err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) != len(r.n.Message.Events) {
+			t.Fatalf("raw holds %d records for %d events", len(raw), len(r.n.Message.Events))
+		}
+		for i, e := range r.n.Message.Events {
+			if fmt.Sprint(raw[i]["id"]) != e.ObjectID {
+				t.Fatalf("raw record %d is %v, event is for %s", i, raw[i]["id"], e.ObjectID)
+			}
+		}
+		if r.meta["revel_object_id"] != r.n.Message.Events[0].ObjectID {
+			t.Fatalf("metadata describes %s, not the first event", r.meta["revel_object_id"])
+		}
+		sizes = append(sizes, len(r.n.Message.Events))
+	}
+	if fmt.Sprint(sizes) != "[3 3 1]" {
+		t.Fatalf("notification sizes = %v, want [3 3 1]", sizes)
+	}
+}
+
+func TestRecordWithoutUsableDateIsEmittedOnce(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	good := sim.Insert("Employee", map[string]any{"changed_at": "2026-06-01T12:00:00"})
+	bad := sim.Insert("Employee", map[string]any{"changed_at": "last tuesday"})
+	missing := sim.Insert("Employee", nil)
+	out := &sink{}
+	// No date filter: every poll returns all three records.
+	p := run(t, pollerConf(base, "", "", `employees:
+  url: /resources/Employee/
+  id_field: id
+  dates_configuration:
+    updated_date_field: changed_at
+    updated_date_format: yyyy-MM-dd'T'HH:mm:ss
+    updated_date_timezone: UTC
+    created_date_field: ""`), out)
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool { return out.count() == 3 })
+	eventually(t, func() string { return "no further polls" }, cycles(sim, "/resources/Employee/", 5))
+	want := map[string]int{}
+	for _, id := range []int64{good, bad, missing} {
+		want[fmt.Sprintf("employees/%d/UPDATED", id)] = 1
+	}
+	if got := out.changes(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("changes = %v, want %v", got, want)
+	}
+	logs := p.logs.String()
+	for _, id := range []int64{bad, missing} {
+		if !strings.Contains(logs, fmt.Sprintf("record %d has no usable updated time", id)) {
+			t.Fatalf("record %d was not logged:\n%s", id, logs)
+		}
+	}
+}
+
+func TestStopIsPromptDuringALongRetryAfter(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	throttled := make(chan struct{}, 1)
+	sim.InjectFault(revelsim.Fault{Status: http.StatusTooManyRequests, RetryAfter: "3600", Match: func(*http.Request) bool {
+		select {
+		case throttled <- struct{}{}:
+		default:
+		}
+		return true
+	}})
+	p := run(t, pollerConf(base, "", "", resource("employees", "/resources/Employee/", "")), &sink{})
+	<-throttled
+	if err := p.stream.StopWithin(5 * time.Second); err != nil {
+		t.Fatalf("stop while waiting out a Retry-After of an hour: %v", err)
+	}
+	<-p.done
+	p.stream = nil
+}

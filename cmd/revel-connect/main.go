@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
+	"github.com/urfave/cli/v2"
 
 	_ "github.com/redpanda-data/benthos/v4/public/components/io"
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
@@ -22,13 +23,21 @@ var (
 	dateBuilt = "unknown"
 )
 
+// commands are revel-connect's own subcommands, beside Benthos' run, lint,
+// streams and the rest; each file that defines one appends it in init.
+var commands []*cli.Command
+
 func main() {
-	code, err := service.RunCLIToCode(context.Background(),
+	opts := []service.CLIOptFunc{
 		service.CLIOptSetBinaryName("revel-connect"),
 		service.CLIOptSetProductName("revel-connect"),
 		service.CLIOptSetVersion(version, dateBuilt),
 		service.CLIOptSetDocumentationURL("https://github.com/revel-connect/revel-connect/tree/main/docs"),
-	)
+	}
+	for _, c := range commands {
+		opts = append(opts, service.CLIOptAddCommand(c))
+	}
+	code, err := service.RunCLIToCode(context.Background(), opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}

@@ -189,7 +189,7 @@ func (c *Client) Get(ctx context.Context, u *url.URL) (*Page, error) {
 		}
 		wait := r.retryAfter
 		if wait <= 0 {
-			wait = c.backoff(attempt)
+			wait = c.opts.Backoff.Wait(attempt)
 		}
 		if c.opts.OnRetry != nil {
 			c.opts.OnRetry(u, attempt, wait, r.err)
@@ -200,14 +200,15 @@ func (c *Client) Get(ctx context.Context, u *url.URL) (*Page, error) {
 	}
 }
 
-// backoff is exponential with jitter, so many pollers retrying one outage do
-// not return in lockstep.
-func (c *Client) backoff(attempt int) time.Duration {
-	d := c.opts.Backoff.Initial
-	for i := 1; i < attempt && d < c.opts.Backoff.Max; i++ {
+// Wait returns how long to wait before attempt n+1 after n failures:
+// exponential, and jittered so many pollers retrying one outage do not
+// return in lockstep.
+func (b Backoff) Wait(failures int) time.Duration {
+	d := b.Initial
+	for i := 1; i < failures && d < b.Max; i++ {
 		d *= 2
 	}
-	d = min(d, c.opts.Backoff.Max)
+	d = min(d, b.Max)
 	return d/2 + rand.N(d/2+1)
 }
 

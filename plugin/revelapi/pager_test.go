@@ -13,22 +13,20 @@ import (
 )
 
 // drain pages through query and returns every record id in order, and the
-// pager after its last page.
-func drain(t *testing.T, c *Client, query string, limit int, mode Paging, from Position) ([]int64, *Pager) {
+// pager after its last page. between, if set, runs after each page but the
+// last, with the number of pages read so far.
+func drain(t *testing.T, c *Client, query string, limit int, mode Paging, from Position, between func(pages int)) ([]int64, *Pager) {
 	t.Helper()
 	p, err := c.NewPager(query, limit, mode, from)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []int64
-	for pages := 0; ; pages++ {
+	for pages := 1; ; pages++ {
 		if pages > 1000 {
 			t.Fatal("pager does not terminate")
 		}
 		page, err := p.Next(context.Background())
-		if errors.Is(err, io.EOF) {
-			break
-		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,10 +37,12 @@ func drain(t *testing.T, c *Client, query string, limit int, mode Paging, from P
 			if _, err := p.Next(context.Background()); !errors.Is(err, io.EOF) {
 				t.Fatalf("Next after Done = %v, want io.EOF", err)
 			}
-			break
+			return ids, p
+		}
+		if between != nil {
+			between(pages)
 		}
 	}
-	return ids, p
 }
 
 func wantEachOnce(t *testing.T, got []int64, want map[int64]bool) {
@@ -75,7 +75,7 @@ func TestKeysetPaging(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
 	want := seed(sim, 250)
 	c, _ := newClient(t, base, nil)
-	ids, p := drain(t, c, "/resources/Employee/?active=true", 100, Keyset, Position{})
+	ids, p := drain(t, c, "/resources/Employee/?active=true", 100, Keyset, Position{}, nil)
 	wantEachOnce(t, ids, want)
 	if p.Mode() != Keyset {
 		t.Fatalf("mode = %s", p.Mode())
@@ -89,7 +89,7 @@ func TestKeysetPaging(t *testing.T) {
 		t.Fatalf("third request query = %v", last)
 	}
 	// Resuming after id 200 reads only the rest.
-	rest, _ := drain(t, c, "/resources/Employee/", 100, Keyset, Position{AfterID: "200"})
+	rest, _ := drain(t, c, "/resources/Employee/", 100, Keyset, Position{AfterID: "200"}, nil)
 	if len(rest) != 50 || rest[0] != 201 {
 		t.Fatalf("resume read %d rows starting %v", len(rest), rest[:1])
 	}
@@ -99,68 +99,40 @@ func TestKeysetIsImmuneToDeletesAndInsertsBetweenPages(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
 	want := seed(sim, 300)
 	c, _ := newClient(t, base, nil)
-	p, err := c.NewPager("/resources/Employee/", 100, Keyset, Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for !p.Done() {
-		page, err := p.Next(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Objects {
-			ids = append(ids, gjson.Get(o, "id").Int())
-		}
-		if len(ids) == 100 {
-			// Between pages: delete two rows already read, add one.
-			if err := sim.Delete("Employee", 5); err != nil {
-				t.Fatal(err)
-			}
-			if err := sim.Delete("Employee", 50); err != nil {
-				t.Fatal(err)
-			}
+	ids, _ := drain(t, c, "/resources/Employee/", 100, Keyset, Position{}, func(pages int) {
+		if pages == 1 {
+			// Delete two rows already read, add one.
+			mustDelete(t, sim, 5, 50)
 			want[sim.Insert("Employee", nil)] = true
 		}
-	}
+	})
 	wantEachOnce(t, ids, want)
 }
-
 func TestOffsetPagingSurvivesRowsLeavingBetweenPages(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
 	want := seed(sim, 300)
 	c, _ := newClient(t, base, nil)
-	p, err := c.NewPager("/resources/Employee/", 100, Offset, Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	deleted := false
-	for !p.Done() {
-		page, err := p.Next(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Objects {
-			ids = append(ids, gjson.Get(o, "id").Int())
-		}
-		if !deleted && len(ids) >= 100 {
+	ids, p := drain(t, c, "/resources/Employee/", 100, Offset, Position{}, func(pages int) {
+		if pages == 1 {
 			// Hard-delete three rows already read: every later row shifts
 			// back by three, and plain offset paging would skip three.
-			deleted = true
-			for _, id := range []int64{3, 40, 77} {
-				if err := sim.Delete("Employee", id); err != nil {
-					t.Fatal(err)
-				}
-			}
+			mustDelete(t, sim, 3, 40, 77)
 		}
-	}
+	})
 	wantEachOnce(t, ids, want)
 	if p.Mode() != Offset {
 		t.Fatalf("mode = %s", p.Mode())
 	}
 }
 
+func mustDelete(t *testing.T, sim *revelsim.Server, ids ...int64) {
+	t.Helper()
+	for _, id := range ids {
+		if err := sim.Delete("Employee", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
 func TestOffsetPagingSuppressesRowsShiftedForward(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
 	for i := 0; i < 10; i++ {
@@ -168,20 +140,8 @@ func TestOffsetPagingSuppressesRowsShiftedForward(t *testing.T) {
 	}
 	want := seed(sim, 240)
 	c, _ := newClient(t, base, nil)
-	p, err := c.NewPager("/resources/Employee/?updated_date__gte=2025-01-01T00:00:00", 100, Offset, Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for !p.Done() {
-		page, err := p.Next(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Objects {
-			ids = append(ids, gjson.Get(o, "id").Int())
-		}
-		if len(ids) == 100 {
+	ids, _ := drain(t, c, "/resources/Employee/?updated_date__gte=2025-01-01T00:00:00", 100, Offset, Position{}, func(pages int) {
+		if pages == 1 {
 			// Row 5 is edited and enters the result ahead of the position:
 			// every later row shifts forward by one. Row 5 itself belongs
 			// to the next cycle.
@@ -189,15 +149,14 @@ func TestOffsetPagingSuppressesRowsShiftedForward(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-	}
+	})
 	wantEachOnce(t, ids, want)
 }
-
 func TestOffsetPagingFollowsClampedNextLinks(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{MaxLimit: 40})
 	want := seed(sim, 130)
 	c, _ := newClient(t, base, nil)
-	ids, _ := drain(t, c, "/resources/Employee/", 100, Offset, Position{})
+	ids, _ := drain(t, c, "/resources/Employee/", 100, Offset, Position{}, nil)
 	wantEachOnce(t, ids, want)
 	for _, r := range sim.Requests()[1:] {
 		if r.Query.Get("limit") != "40" {
@@ -210,7 +169,7 @@ func TestAutoPagingFallsBackWhenOrderingIsRejected(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{Ordering: revelsim.OrderingRejected})
 	want := seed(sim, 120)
 	c, _ := newClient(t, base, nil)
-	ids, p := drain(t, c, "/resources/Employee/", 50, Auto, Position{})
+	ids, p := drain(t, c, "/resources/Employee/", 50, Auto, Position{}, nil)
 	wantEachOnce(t, ids, want)
 	if p.Mode() != Offset {
 		t.Fatalf("mode = %s, want offset after the 400", p.Mode())
@@ -219,7 +178,7 @@ func TestAutoPagingFallsBackWhenOrderingIsRejected(t *testing.T) {
 	sim2, base2 := startSim(t, revelsim.Options{})
 	want2 := seed(sim2, 120)
 	c2, _ := newClient(t, base2, nil)
-	ids2, p2 := drain(t, c2, "/resources/Employee/", 50, Auto, Position{})
+	ids2, p2 := drain(t, c2, "/resources/Employee/", 50, Auto, Position{}, nil)
 	wantEachOnce(t, ids2, want2)
 	if p2.Mode() != Keyset {
 		t.Fatalf("mode = %s, want keyset where ordering works", p2.Mode())
@@ -252,7 +211,7 @@ func TestKeysetRejectsUnorderedPages(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnordered", err)
 	}
 	// Auto mode notices on the first page and falls back to offsets.
-	ids, p := drain(t, c, "/resources/Employee/", 10, Auto, Position{})
+	ids, p := drain(t, c, "/resources/Employee/", 10, Auto, Position{}, nil)
 	wantEachOnce(t, ids, want)
 	if p.Mode() != Offset {
 		t.Fatalf("mode = %s, want offset", p.Mode())

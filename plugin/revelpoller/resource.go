@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"maps"
-	"math/rand/v2"
 	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
@@ -64,23 +63,13 @@ func (p *resourcePoller) run(ctx context.Context) {
 			wait = 0
 		default:
 			failures++
-			wait = p.errorWait(failures)
+			wait = p.backoff.Wait(failures)
 			p.logFailure(err, wait)
 		}
 		if revelapi.Sleep(ctx, wait) != nil {
 			return
 		}
 	}
-}
-
-// errorWait backs off exponentially with jitter after failed cycles.
-func (p *resourcePoller) errorWait(failures int) time.Duration {
-	d := p.backoff.Initial
-	for i := 1; i < failures && d < p.backoff.Max; i++ {
-		d *= 2
-	}
-	d = min(d, p.backoff.Max)
-	return d/2 + rand.N(d/2+1)
 }
 
 func (p *resourcePoller) logFailure(err error, wait time.Duration) {
