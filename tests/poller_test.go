@@ -398,3 +398,84 @@ func TestStopIsPromptDuringALongRetryAfter(t *testing.T) {
 	<-p.done
 	p.stream = nil
 }
+
+func TestCloudEventsFormat(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	id := sim.Insert("Employee", map[string]any{"first_name": "Ana"})
+	out := &sink{}
+	run(t, pollerConf(base, "", "    format: cloudevents\n", resource("employees", "/resources/Employee/", "")), out)
+	eventually(t, func() string { return "first event" }, func() bool { return out.count() == 1 })
+	if err := sim.Update("Employee", id, map[string]any{"first_name": "Ana María"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() string { return "second event" }, func() bool { return out.count() == 2 })
+
+	for i, wantType := range []string{"com.revelsystems.employees.created", "com.revelsystems.employees.updated"} {
+		r := out.all()[i]
+		var ce struct {
+			SpecVersion, ID, Source, Type, Subject, Time, DataContentType string
+			Data                                                          map[string]any
+		}
+		if err := json.Unmarshal(r.body, &ce); err != nil {
+			t.Fatal(err)
+		}
+		if ce.SpecVersion != "1.0" || ce.Type != wantType || ce.Subject != fmt.Sprint(id) || ce.Source != base+"/employees" ||
+			ce.DataContentType != "application/json" || ce.ID != r.meta["revel_event_id"] || fmt.Sprint(ce.Data["id"]) != fmt.Sprint(id) {
+			t.Errorf("event %d = %s", i, r.body)
+		}
+		if _, err := time.Parse(time.RFC3339Nano, ce.Time); err != nil || ce.Time != r.meta["revel_event_date"] {
+			t.Errorf("time %q, metadata date %q", ce.Time, r.meta["revel_event_date"])
+		}
+		for _, p := range []string{"ce_", "ce-"} {
+			if r.meta[p+"id"] != ce.ID || r.meta[p+"type"] != ce.Type || r.meta[p+"source"] != ce.Source ||
+				r.meta[p+"subject"] != ce.Subject || r.meta[p+"time"] != ce.Time || r.meta[p+"specversion"] != "1.0" {
+				t.Errorf("binary-mode metadata %s* = %v", p, r.meta)
+			}
+		}
+	}
+}
+
+func TestTrackingByCreatedDate(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	var ids []int64
+	for i := 0; i < 3; i++ {
+		ids = append(ids, sim.Insert("Payment", nil))
+	}
+	out := &sink{}
+	run(t, pollerConf(base, "", "", `payments:
+  url: /resources/Payment/?created_date__gte=${{DateTimeZone:America/Los_Angeles:yyyy-MM-dd'T'HH:mm:ss.SSSSSS}}
+  id_field: id
+  filter_by_updated_date: false
+  dates_configuration:
+    updated_date_field: ""
+    created_date_timezone: America/Los_Angeles`), out)
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool { return out.count() == 3 })
+	// An edit does not change the created time, so it is not a new change.
+	if err := sim.Update("Payment", ids[0], map[string]any{"tip": 2.5}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() string { return "no further polls" }, cycles(sim, "/resources/Payment/", 5))
+	want := map[string]int{}
+	for _, id := range ids {
+		want[fmt.Sprintf("payments/%d/CREATED", id)] = 1
+	}
+	if got := out.changes(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("changes = %v, want %v", got, want)
+	}
+}
+
+func TestFilterByCurrentDateLeavesLaterChangesToALaterCycle(t *testing.T) {
+	// The tenant's clock runs an hour ahead: every record looks changed
+	// after the poll started.
+	sim, base := startSim(t, revelsim.Options{Clock: func() time.Time { return time.Now().Add(time.Hour) }})
+	sim.Insert("Employee", nil)
+	held := &sink{}
+	run(t, pollerConf(base, "", "", resource("employees", "/resources/Employee/", "filter_by_current_date: true")), held)
+	eventually(t, func() string { return "polls" }, cycles(sim, "/resources/Employee/", 5))
+	if held.count() != 0 {
+		t.Fatalf("%d events emitted for a change dated after the cycle began", held.count())
+	}
+	passed := &sink{}
+	run(t, pollerConf(base, "", "", resource("employees", "/resources/Employee/", "")), passed)
+	eventually(t, func() string { return "emitted without the filter" }, func() bool { return passed.count() == 1 })
+}

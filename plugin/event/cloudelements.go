@@ -68,6 +68,9 @@ func NewCloudElements(elementKey, hubKey string, inst Instance) *CloudElements {
 	return c
 }
 
+// Attributes implements Encoder: notifications have no binary mode.
+func (c *CloudElements) Attributes([]Event) []Attribute { return nil }
+
 // NotificationID is the id of a notification carrying events: the event's
 // own id when there is one, so a redelivered notification keeps its id.
 func NotificationID(events []Event) string {
@@ -82,9 +85,9 @@ func NotificationID(events []Event) string {
 	return NewID(0, "notification", string(ids), "", "")
 }
 
-// AppendNotification appends one notification carrying events, all of one
-// objectType, to dst. The raw records are copied verbatim, never re-encoded.
-func (c *CloudElements) AppendNotification(dst []byte, events []Event, pollDate, now time.Time) []byte {
+// Append implements Encoder: one notification carrying events, all of one
+// objectType. The raw records are copied verbatim, never re-encoded.
+func (c *CloudElements) Append(dst []byte, events []Event, pollDate, now time.Time) []byte {
 	id := NotificationID(events)
 	objectType := events[0].ObjectType
 

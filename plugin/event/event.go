@@ -27,6 +27,10 @@ type Classifier struct {
 	// record to count as new: Revel stamps them separately, microseconds
 	// apart, when a record is created.
 	CreatedTolerance time.Duration
+	// ByCreated is set when records are tracked by their created time
+	// (Cloud Elements' filterByUpdatedDate: false): one without an updated
+	// time is then new, not changed.
+	ByCreated bool
 }
 
 // Classify applies Cloud Elements' rule, with soft deletes first: a deleted
@@ -35,10 +39,14 @@ type Classifier struct {
 // dates, is UPDATED. A record already delivered in another version is
 // UPDATED too, however soon after its creation it was edited.
 func (c Classifier) Classify(r *record.Record, deliveredBefore bool) Type {
-	if r.Deleted {
+	switch {
+	case r.Deleted:
 		return Deleted
-	}
-	if deliveredBefore || r.UpdatedErr != nil || r.CreatedErr != nil {
+	case deliveredBefore:
+		return Updated
+	case c.ByCreated && r.UpdatedErr != nil && r.CreatedErr == nil:
+		return Created
+	case r.UpdatedErr != nil || r.CreatedErr != nil:
 		return Updated
 	}
 	d := r.Updated.Sub(r.Created)
@@ -57,18 +65,18 @@ type Event struct {
 	Type       Type
 	ObjectType string
 	ObjectID   string
-	// Date is the record's updated time, or the poll time when the record
-	// has none.
+	// Date is the record's version time (its updated time, normally), or
+	// the poll time when the record has none.
 	Date time.Time
 	Raw  string
 }
 
-// New builds the event for r. pollDate stands in for a missing updated time.
+// New builds the event for r. pollDate stands in for a missing version time.
 func New(instanceID int64, objectType string, r *record.Record, t Type, pollDate time.Time) Event {
-	e := Event{Type: t, ObjectType: objectType, ObjectID: r.ID, Date: r.Updated, Raw: r.Raw}
-	version := r.UpdatedText
-	if r.UpdatedErr == nil {
-		version = r.Updated.UTC().Format(time.RFC3339Nano)
+	e := Event{Type: t, ObjectType: objectType, ObjectID: r.ID, Date: r.Version, Raw: r.Raw}
+	version := r.VersionText
+	if r.VersionErr == nil {
+		version = r.Version.UTC().Format(time.RFC3339Nano)
 	} else {
 		e.Date = pollDate
 	}

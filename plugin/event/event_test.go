@@ -49,6 +49,14 @@ func TestClassify(t *testing.T) {
 	if got := c.Classify(&deleted, true); got != Deleted {
 		t.Errorf("a delivered record soft-deleted = %s, want DELETED", got)
 	}
+	byCreated := Classifier{CreatedTolerance: time.Second, ByCreated: true}
+	onlyCreated := record.Record{Created: base, UpdatedErr: record.ErrMissing}
+	if got := byCreated.Classify(&onlyCreated, false); got != Created {
+		t.Errorf("tracked by created, no updated time = %s, want CREATED", got)
+	}
+	if got := byCreated.Classify(&onlyCreated, true); got != Updated {
+		t.Errorf("tracked by created, delivered before = %s, want UPDATED", got)
+	}
 }
 
 func TestIDIsDeterministicAndDistinguishesChanges(t *testing.T) {
@@ -77,7 +85,7 @@ func TestIDIsDeterministicAndDistinguishesChanges(t *testing.T) {
 
 func TestNewUsesPollDateWhenUpdatedIsMissing(t *testing.T) {
 	poll := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	r := record.Record{ID: "5", UpdatedErr: record.ErrMissing, UpdatedText: "", Raw: `{"id":5}`}
+	r := record.Record{ID: "5", VersionErr: record.ErrMissing, UpdatedErr: record.ErrMissing, Raw: `{"id":5}`}
 	e := New(1, "employees", &r, Updated, poll)
 	if !e.Date.Equal(poll) {
 		t.Fatalf("Date = %v, want poll date %v", e.Date, poll)
@@ -86,7 +94,7 @@ func TestNewUsesPollDateWhenUpdatedIsMissing(t *testing.T) {
 	if again.ID != e.ID {
 		t.Fatal("an undated change got a new id on the next poll")
 	}
-	dated := record.Record{ID: "5", Updated: base, Raw: `{"id":5}`}
+	dated := record.Record{ID: "5", Version: base, Updated: base, Raw: `{"id":5}`}
 	if d := New(1, "employees", &dated, Updated, poll); !d.Date.Equal(base) || d.ID == e.ID {
 		t.Fatalf("dated event = %+v", d)
 	}
@@ -131,9 +139,9 @@ func TestCloudElementsNotification(t *testing.T) {
 		{ID: "a1", Type: Created, ObjectType: "employees", ObjectID: "3964", Date: base, Raw: `{"id":3964,"first_name":"Ana"}`},
 		{ID: "b2", Type: Deleted, ObjectType: "employees", ObjectID: "3965", Date: base.Add(time.Minute), Raw: `{"id": 3965, "deleted": true}`},
 	}
-	out := ce.AppendNotification([]byte("prefix:"), events, poll, now)
+	out := ce.Append([]byte("prefix:"), events, poll, now)
 	if !strings.HasPrefix(string(out), "prefix:") {
-		t.Fatal("AppendNotification dropped dst")
+		t.Fatal("Append dropped dst")
 	}
 	body := out[len("prefix:"):]
 	var n notification
@@ -167,14 +175,14 @@ func TestCloudElementsNotification(t *testing.T) {
 		t.Errorf("event = %+v", e)
 	}
 
-	single := ce.AppendNotification(nil, events[:1], poll, now)
+	single := ce.Append(nil, events[:1], poll, now)
 	if err := json.Unmarshal(single, &n); err != nil || n.ID != "a1" || n.Message.EventID != "a1" {
 		t.Errorf("single-event notification id = %q (err %v), want the event id", n.ID, err)
 	}
 }
 
 func TestCloudElementsEmptyTags(t *testing.T) {
-	out := NewCloudElements("revel", "employee", Instance{}).AppendNotification(nil,
+	out := NewCloudElements("revel", "employee", Instance{}).Append(nil,
 		[]Event{{ID: "x", Type: Updated, ObjectType: "o", ObjectID: "1", Date: base, Raw: `{}`}}, base, base)
 	var n notification
 	if err := json.Unmarshal(out, &n); err != nil {
@@ -201,13 +209,13 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
-func BenchmarkAppendNotification(b *testing.B) {
+func BenchmarkAppend(b *testing.B) {
 	ce := NewCloudElements("revel", "employee", Instance{ID: 1, Name: "bench", Tags: []string{"a"}})
 	raw := `{"id":3964,"resource_uri":"/resources/Employee/3964/","first_name":"Ana","last_name":"Lopez","email":"ana@example.com","created_date":"2018-08-01T10:12:33.120001","updated_date":"2018-08-20T17:31:07.637966"}`
 	events := []Event{{ID: "0123456789abcdef0123456789abcdef", Type: Updated, ObjectType: "employees", ObjectID: "3964", Date: base, Raw: raw}}
 	var buf []byte
 	b.ReportAllocs()
 	for b.Loop() {
-		buf = ce.AppendNotification(buf[:0], events, base, base)
+		buf = ce.Append(buf[:0], events, base, base)
 	}
 }

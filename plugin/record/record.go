@@ -23,8 +23,12 @@ type DateField struct {
 // Fields describes how to read one resource's records.
 type Fields struct {
 	ID      Path
-	Updated DateField
+	Updated DateField // optional when VersionByCreated
 	Created DateField // optional: without it every change is UPDATED
+	// VersionByCreated makes the created time order a record's changes,
+	// for resources without an updated time (Cloud Elements'
+	// filterByUpdatedDate: false).
+	VersionByCreated bool
 	// Deleted, when set, marks soft-deleted records: those whose value at
 	// the path matches DeletedValue.
 	Deleted      Path
@@ -35,10 +39,13 @@ type Fields struct {
 type Record struct {
 	Raw string
 	ID  string
-	// Updated is the parsed updated time; UpdatedErr says why it is
-	// missing. UpdatedText is the text as Revel sent it.
+	// Version is the time that orders the record's changes: the cursor
+	// moves by it and a change is identified by it. VersionText is the text
+	// as Revel sent it; VersionErr says why the time is missing.
+	Version     time.Time
+	VersionText string
+	VersionErr  error
 	Updated     time.Time
-	UpdatedText string
 	UpdatedErr  error
 	Created     time.Time
 	CreatedErr  error
@@ -58,11 +65,14 @@ func (f *Fields) Read(raw string) Record {
 			r.ID = id.Raw
 		}
 	}
-	r.UpdatedText, r.Updated, r.UpdatedErr = f.Updated.read(raw)
-	if f.Created.Path.IsZero() {
-		r.CreatedErr = ErrMissing
+	updatedText, updated, updatedErr := f.Updated.read(raw)
+	r.Updated, r.UpdatedErr = updated, updatedErr
+	createdText, created, createdErr := f.Created.read(raw)
+	r.Created, r.CreatedErr = created, createdErr
+	if f.VersionByCreated {
+		r.VersionText, r.Version, r.VersionErr = createdText, r.Created, r.CreatedErr
 	} else {
-		_, r.Created, r.CreatedErr = f.Created.read(raw)
+		r.VersionText, r.Version, r.VersionErr = updatedText, r.Updated, r.UpdatedErr
 	}
 	if !f.Deleted.IsZero() {
 		r.Deleted = matches(f.Deleted.get(raw), f.DeletedValue)
@@ -71,6 +81,9 @@ func (f *Fields) Read(raw string) Record {
 }
 
 func (d *DateField) read(raw string) (string, time.Time, error) {
+	if d.Path.IsZero() {
+		return "", time.Time{}, ErrMissing
+	}
 	v := d.Path.get(raw)
 	if !v.Exists() || v.Type == gjson.Null {
 		return "", time.Time{}, fmt.Errorf("%s: %w", d.Path, ErrMissing)

@@ -76,15 +76,18 @@ func TestRead(t *testing.T) {
 	}
 	wantUpdated := time.Date(2018, 8, 21, 0, 39, 0, 0, time.UTC) // 17:39 PDT
 	wantCreated := time.Date(2018, 8, 21, 0, 31, 7, 637840000, time.UTC)
-	if r.UpdatedErr != nil || !r.Updated.Equal(wantUpdated) || r.UpdatedText != "2018-08-20T17:39:00" {
-		t.Errorf("updated = %v %q %v, want %v", r.Updated, r.UpdatedText, r.UpdatedErr, wantUpdated)
+	if r.UpdatedErr != nil || !r.Updated.Equal(wantUpdated) {
+		t.Errorf("updated = %v %v, want %v", r.Updated, r.UpdatedErr, wantUpdated)
+	}
+	if r.VersionErr != nil || !r.Version.Equal(wantUpdated) || r.VersionText != "2018-08-20T17:39:00" {
+		t.Errorf("version = %v %q %v, want the updated time", r.Version, r.VersionText, r.VersionErr)
 	}
 	if r.CreatedErr != nil || !r.Created.Equal(wantCreated) {
 		t.Errorf("created = %v %v, want %v (six fraction digits are microseconds)", r.Created, r.CreatedErr, wantCreated)
 	}
 
 	r = f.Read(`{"id":"abc","updated_date":null,"created_date":"tomorrow","deleted":"true"}`)
-	if r.ID != "abc" || !errors.Is(r.UpdatedErr, ErrMissing) || r.CreatedErr == nil || errors.Is(r.CreatedErr, ErrMissing) || !r.Deleted {
+	if r.ID != "abc" || !errors.Is(r.UpdatedErr, ErrMissing) || !errors.Is(r.VersionErr, ErrMissing) || r.CreatedErr == nil || errors.Is(r.CreatedErr, ErrMissing) || !r.Deleted {
 		t.Errorf("Read of bad dates = %+v", r)
 	}
 	r = f.Read(`{"updated_date":"2018-08-20T17:39:00"}`)
@@ -95,6 +98,12 @@ func TestRead(t *testing.T) {
 	noCreated := Fields{ID: f.ID, Updated: f.Updated}
 	if r := noCreated.Read(raw); !errors.Is(r.CreatedErr, ErrMissing) {
 		t.Errorf("without a created field CreatedErr = %v", r.CreatedErr)
+	}
+
+	byCreated := Fields{ID: f.ID, Created: f.Created, VersionByCreated: true}
+	r = byCreated.Read(raw)
+	if r.VersionErr != nil || !r.Version.Equal(wantCreated) || r.VersionText != "2018-08-20T17:31:07.637840" || !errors.Is(r.UpdatedErr, ErrMissing) {
+		t.Errorf("versioned by created = %+v", r)
 	}
 }
 

@@ -29,6 +29,8 @@ type config struct {
 	checkpointCache  string
 	checkpointKey    string
 	eventsPerMessage int
+	format           string
+	cloudEventsSrc   string
 	elementKey       string
 	instance         event.Instance
 	rateLimit        string
@@ -48,6 +50,9 @@ type resourceConfig struct {
 	paging     revelapi.Paging
 	interval   time.Duration
 	pollDelay  time.Duration
+	// onlyBeforeCycle leaves records changed after a cycle started to the
+	// next cycle (filter_by_current_date).
+	onlyBeforeCycle bool
 }
 
 // startFrom is where a resource without a checkpoint begins.
@@ -142,6 +147,11 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 	if c.eventsPerMessage < 1 || c.eventsPerMessage > 10 {
 		errs.add(fEventsPerMessage, fmt.Errorf("%d: must be between 1 and 10", c.eventsPerMessage))
 	}
+	c.format = str(pc, &errs, fFormat)
+	c.cloudEventsSrc = str(pc, &errs, fCloudEventsSrc)
+	if c.format == "cloudevents" && c.eventsPerMessage != 1 {
+		errs.add(fEventsPerMessage, errors.New("a CloudEvent carries one event; leave events_per_message at 1 with format: cloudevents"))
+	}
 	c.elementKey = str(pc, &errs, fElementKey)
 	inst := pc.Namespace(fInstance)
 	c.instance = event.Instance{
@@ -197,13 +207,18 @@ func parseResource(pc *service.ParsedConfig, path string, errs *fieldErrors) *re
 	}
 	rc.hubKey = str(pc, errs, fHubKey)
 
+	byUpdated, err := pc.FieldBool(fFilterByUpdated)
+	errs.add(at(fFilterByUpdated), err)
+	rc.onlyBeforeCycle, err = pc.FieldBool(fFilterByCurrent)
+	errs.add(at(fFilterByCurrent), err)
 	dates := pc.Namespace(fDates)
-	rc.fields.Updated = dateField(dates, path+"."+fDates, fUpdatedField, fUpdatedFormat, fUpdatedZone, true, errs)
-	rc.fields.Created = dateField(dates, path+"."+fDates, fCreatedField, fCreatedFormat, fCreatedZone, false, errs)
+	rc.fields.Updated = dateField(dates, path+"."+fDates, fUpdatedField, fUpdatedFormat, fUpdatedZone, byUpdated, errs)
+	rc.fields.Created = dateField(dates, path+"."+fDates, fCreatedField, fCreatedFormat, fCreatedZone, !byUpdated, errs)
+	rc.fields.VersionByCreated = !byUpdated
 
 	tolerance, err := parseSecondsOrDuration(str(pc, errs, fCreatedTolerance))
 	errs.add(at(fCreatedTolerance), err)
-	rc.classifier = event.Classifier{CreatedTolerance: tolerance}
+	rc.classifier = event.Classifier{CreatedTolerance: tolerance, ByCreated: !byUpdated}
 
 	if deleted := str(pc, errs, fDeletedField); deleted != "" {
 		if rc.fields.Deleted, err = record.CompilePath(deleted); err != nil {
@@ -238,7 +253,7 @@ func dateField(pc *service.ParsedConfig, path, fieldKey, formatKey, zoneKey stri
 	field := str(pc, errs, fieldKey)
 	if field == "" {
 		if required {
-			errs.add(path+"."+fieldKey, errors.New("required: the updated time drives the cursor"))
+			errs.add(path+"."+fieldKey, errors.New("required: this time drives the cursor (see filter_by_updated_date)"))
 		}
 		return d
 	}

@@ -111,7 +111,7 @@ func (in *input) Connect(ctx context.Context) error {
 			client:     client,
 			state:      state,
 			tracker:    checkpoint.NewTracker(in.store, key, int64(in.conf.maxUnackedPages), in.onSave(rc.objectType)),
-			encoder:    event.NewCloudElements(in.conf.elementKey, rc.hubKey, in.conf.instance),
+			encoder:    in.encoder(rc),
 			instanceID: in.conf.instance.ID,
 			perMessage: in.conf.eventsPerMessage,
 			backoff:    in.conf.backoff,
@@ -132,6 +132,17 @@ func (in *input) Connect(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+func (in *input) encoder(rc *resourceConfig) event.Encoder {
+	if in.conf.format == "cloudevents" {
+		source := in.conf.cloudEventsSrc
+		if source == "" {
+			source = in.conf.baseURL + "/" + rc.objectType
+		}
+		return event.NewCloudEvents(source)
+	}
+	return event.NewCloudElements(in.conf.elementKey, rc.hubKey, in.conf.instance)
 }
 
 func (in *input) auth() revelapi.Auth {

@@ -28,7 +28,7 @@ type resourcePoller struct {
 	conf       *resourceConfig
 	client     *revelapi.Client
 	tracker    *checkpoint.Tracker
-	encoder    *event.CloudElements
+	encoder    event.Encoder
 	instanceID int64
 	perMessage int
 	backoff    revelapi.Backoff
@@ -158,15 +158,18 @@ func (p *resourcePoller) changes(objects []string, boundary map[string]int64, cy
 	for _, raw := range objects {
 		r := p.conf.fields.Read(raw)
 		var version int64
-		if r.UpdatedErr == nil {
-			version = r.Updated.UnixNano()
-			if r.Updated.After(cy.MaxUpdated) {
-				cy.MaxUpdated = r.Updated
+		if r.VersionErr == nil {
+			if p.conf.onlyBeforeCycle && r.Version.After(cy.Started) {
+				continue // the next cycle reads it
 			}
-			if !warnedFuture && r.Updated.After(pollDate.Add(futureSlack)) {
+			version = r.Version.UnixNano()
+			if r.Version.After(cy.MaxUpdated) {
+				cy.MaxUpdated = r.Version
+			}
+			if !warnedFuture && r.Version.After(pollDate.Add(futureSlack)) {
 				warnedFuture = true
-				p.log.Warnf("revel_poller: resource %s: record %s was updated at %s, in the future; check dates_configuration.updated_date_timezone",
-					p.conf.objectType, r.ID, r.Updated.Format(time.RFC3339))
+				p.log.Warnf("revel_poller: resource %s: record %s is dated %s, in the future; check the zones in dates_configuration",
+					p.conf.objectType, r.ID, r.Version.Format(time.RFC3339))
 			}
 		}
 		deliveredBefore := false
@@ -186,8 +189,8 @@ func (p *resourcePoller) changes(objects []string, boundary map[string]int64, cy
 		} else {
 			p.log.Warnf("revel_poller: resource %s: a record has no id at %q; it is emitted with an empty objectId and cannot be deduplicated", p.conf.objectType, p.conf.fields.ID)
 		}
-		if r.UpdatedErr != nil {
-			p.log.Warnf("revel_poller: resource %s: record %s has no usable updated time (%v); emitting it once, dated at the poll", p.conf.objectType, r.ID, r.UpdatedErr)
+		if r.VersionErr != nil {
+			p.log.Warnf("revel_poller: resource %s: record %s has no usable updated time (%v); emitting it once, dated at the poll", p.conf.objectType, r.ID, r.VersionErr)
 		}
 		events = append(events, event.New(p.instanceID, p.conf.objectType, &r, p.conf.classifier.Classify(&r, deliveredBefore), pollDate))
 	}
@@ -257,13 +260,16 @@ func (p *resourcePoller) emit(ctx context.Context, events []event.Event, snap *c
 		for _, e := range group {
 			size += len(e.Raw) + 256
 		}
-		msg := service.NewMessage(p.encoder.AppendNotification(make([]byte, 0, size), group, pollDate, now))
+		msg := service.NewMessage(p.encoder.Append(make([]byte, 0, size), group, pollDate, now))
 		first := group[0]
 		msg.MetaSetMut("revel_event_type", string(first.Type))
 		msg.MetaSetMut("revel_object_type", first.ObjectType)
 		msg.MetaSetMut("revel_object_id", first.ObjectID)
 		msg.MetaSetMut("revel_event_date", first.Date.UTC().Format(time.RFC3339Nano))
 		msg.MetaSetMut("revel_event_id", first.ID)
+		for _, a := range p.encoder.Attributes(group) {
+			msg.MetaSetMut(a.Key, a.Value)
+		}
 		batch = append(batch, msg)
 	}
 	select {
@@ -277,21 +283,24 @@ func (p *resourcePoller) emit(ctx context.Context, events []event.Event, snap *c
 // checkZone warns once when Revel reports a tenant zone whose clock differs
 // from the configured one: every naive date would be misread.
 func (p *resourcePoller) checkZone(reported string) {
-	if p.zoneWarned || reported == "" || p.conf.fields.Updated.Zone == nil {
+	configured := p.conf.fields.Updated.Zone
+	if p.conf.fields.VersionByCreated {
+		configured = p.conf.fields.Created.Zone
+	}
+	if p.zoneWarned || reported == "" || configured == nil {
 		return
 	}
 	tenant, err := time.LoadLocation(reported)
 	if err != nil {
 		return
 	}
-	configured := p.conf.fields.Updated.Zone
 	now := p.now()
 	for _, t := range []time.Time{now, now.AddDate(0, 6, 0)} {
 		_, a := t.In(tenant).Zone()
 		_, b := t.In(configured).Zone()
 		if a != b {
 			p.zoneWarned = true
-			p.log.Warnf("revel_poller: resource %s: Revel reports the tenant's time zone as %s, but dates_configuration.updated_date_timezone is %s; naive dates will be read at the wrong instant. Set the zone (and the url macro's zone) to %s",
+			p.log.Warnf("revel_poller: resource %s: Revel reports the tenant's time zone as %s, but dates_configuration says %s; naive dates will be read at the wrong instant. Set the zones (and the url macro's zone) to %s",
 				p.conf.objectType, reported, configured, reported)
 			return
 		}

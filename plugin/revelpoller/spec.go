@@ -29,6 +29,9 @@ const (
 	fDeletedField     = "deleted_field"
 	fDeletedValue     = "deleted_value"
 	fPaging           = "paging"
+	fFilterByUpdated  = "filter_by_updated_date"
+	fFilterByCurrent  = "filter_by_current_date"
+	fCloudEventsSrc   = "cloudevents_source"
 	fCheckpointCache  = "checkpoint_cache"
 	fCheckpointKey    = "checkpoint_key"
 	fFormat           = "format"
@@ -115,11 +118,15 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 			service.NewStringField(fCheckpointKey).
 				Description("Prefix of the cache keys: each resource's checkpoint is `<checkpoint_key>/<objectType>`. Give every tenant its own when several share a cache.").
 				Default("revel_poller"),
-			service.NewStringEnumField(fFormat, "cloud_elements").
-				Description("The message format. `cloud_elements`: one Cloud Elements event notification per message.").
-				Default("cloud_elements"),
+			service.NewStringAnnotatedEnumField(fFormat, map[string]string{
+				"cloud_elements": "A Cloud Elements event notification per message, as its callbacks received.",
+				"cloudevents":    "A structured-mode CloudEvents 1.0 JSON event per message: `id` is `revel_event_id`, `type` is `com.revelsystems.<objectType>.<created|updated|deleted>`, `subject` the object id, `time` the updated time, `data` the record. Every message also carries the context attributes as metadata, `ce_*` (Kafka's binary-mode header names) and `ce-*` (HTTP's), so either binding can be produced from headers.",
+			}).Description("The message format.").Default("cloud_elements"),
+			service.NewStringField(fCloudEventsSrc).
+				Description("The CloudEvents `source` of every event; empty derives `<origin>/<objectType>`, e.g. `https://acme.revelup.com/employees`.").
+				Default("").Advanced(),
 			service.NewIntField(fEventsPerMessage).
-				Description("Events per notification, 1 to 10 (Cloud Elements sent up to 10). A notification's `raw` holds the records of its own events.").
+				Description("Events per notification, 1 to 10 (Cloud Elements sent up to 10). A notification's `raw` holds the records of its own events. CloudEvents carry one event each.").
 				Default(1).LintRule(`root = if this < 1 || this > 10 { ["events_per_message must be between 1 and 10"] }`),
 			service.NewStringField(fElementKey).
 				Description("The `elementKey` of notifications and events, and part of `topic`.").Default("revel"),
@@ -176,6 +183,12 @@ func resourceFields() []*service.ConfigField {
 		service.NewIntField(fPageSize).Description("Overrides the input's `page_size`; 0 inherits it.").Default(0),
 		service.NewStringField(fRefreshInterval).Description("Overrides the input's `refresh_interval`; empty inherits it.").Default(""),
 		service.NewStringField(fPollDelay).Description("Overrides the input's `poll_delay`; empty inherits it.").Default(""),
+		service.NewBoolField(fFilterByUpdated).
+			Description("Cloud Elements' `filterByUpdatedDate`. `false` tracks records by their created time instead of their updated time, for resources that have no updated time: the cursor follows `created_date_field` and a record without an updated time is CREATED.").
+			Default(true),
+		service.NewBoolField(fFilterByCurrent).
+			Description("Cloud Elements' `filterByCurrentDate`: leave records changed after the cycle started to the next cycle. The cursor never passes a cycle's start anyway, so this only moves such changes into the next cycle; it never loses or repeats them.").
+			Default(false),
 		service.NewStringEnumField(fPaging, "auto", "keyset", "offset").Advanced().
 			Description("`keyset` pages by primary key (`order_by=id&id__gt=`), immune to rows inserted or deleted between requests; `offset` uses limit/offset with overlapping pages; `auto` uses keyset unless Revel refuses to order the resource by id.").
 			Default("auto"),
