@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
+	"gopkg.in/yaml.v3"
 
 	_ "github.com/redpanda-data/benthos/v4/public/components/io"
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
@@ -156,9 +157,7 @@ func run(t *testing.T, conf string, s *sink) *pipeline {
 	b := service.NewStreamBuilder()
 	logs := &logBuffer{}
 	b.SetLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 4})))
-	if err := b.SetYAML(conf); err != nil {
-		t.Fatalf("config: %v\n%s", err, conf)
-	}
+	addSections(t, b, conf)
 	if err := b.AddConsumerFunc(s.consume); err != nil {
 		t.Fatal(err)
 	}
@@ -170,6 +169,34 @@ func run(t *testing.T, conf string, s *sink) *pipeline {
 	go func() { p.done <- stream.Run(context.Background()) }()
 	t.Cleanup(func() { p.stop(t) })
 	return p
+}
+
+// addSections adds an input and resources config to b. SetYAML would also
+// add its default stdout output beside the consumer.
+func addSections(t *testing.T, b *service.StreamBuilder, conf string) {
+	t.Helper()
+	var sections map[string]any
+	if err := yaml.Unmarshal([]byte(conf), &sections); err != nil {
+		t.Fatalf("config: %v\n%s", err, conf)
+	}
+	for name, v := range sections {
+		raw, err := yaml.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch name {
+		case "input":
+			err = b.AddInputYAML(string(raw))
+		case "cache_resources", "rate_limit_resources":
+			raw, _ = yaml.Marshal(map[string]any{name: v})
+			err = b.AddResourcesYAML(string(raw))
+		default:
+			t.Fatalf("config section %q is not supported by this harness", name)
+		}
+		if err != nil {
+			t.Fatalf("config %s: %v\n%s", name, err, raw)
+		}
+	}
 }
 
 // stop shuts the stream down gracefully; safe to call twice.

@@ -233,7 +233,7 @@ func TestRejectedCredentialsAreLoggedWithoutSecrets(t *testing.T) {
 	})
 	eventually(t, func() string { return "retries" }, cycles(sim, "/resources/Employee/", 3))
 	logs := p.logs.String()
-	if !strings.Contains(logs, "resource employees") || !strings.Contains(logs, "check api_key and api_secret") {
+	if !strings.Contains(logs, "resource=employees") || !strings.Contains(logs, "api_key and api_secret") {
 		t.Fatalf("401 log does not say what to fix:\n%s", logs)
 	}
 	for _, secret := range []string{apiSecret, "other-secret"} {

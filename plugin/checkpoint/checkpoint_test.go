@@ -14,8 +14,9 @@ import (
 func TestEncodeDecodeRoundTrip(t *testing.T) {
 	cursor := time.Date(2026, 11, 1, 8, 50, 0, 123456789, time.UTC)
 	in := &State{
-		Cursor: cursor,
-		Seen:   map[string]int64{"1829": cursor.UnixNano(), "1830": 0},
+		Cursor:  cursor,
+		Through: cursor.Add(time.Minute),
+		Seen:    map[string]int64{"1829": cursor.UnixNano(), "1830": 0},
 		Cycle: &Cycle{
 			From:       cursor.Add(-time.Minute),
 			Started:    cursor.Add(time.Hour),
@@ -33,7 +34,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.Cursor.Equal(in.Cursor) || out.Seen["1829"] != in.Seen["1829"] || out.Seen["1830"] != 0 || len(out.Seen) != 2 {
+	if !out.Cursor.Equal(in.Cursor) || !out.Through.Equal(in.Through) || out.Seen["1829"] != in.Seen["1829"] || out.Seen["1830"] != 0 || len(out.Seen) != 2 {
 		t.Fatalf("state changed in round trip: %+v", out)
 	}
 	if out.Cycle == nil || out.Cycle.AfterID != "1829" || out.Cycle.Paging != "keyset" ||
@@ -84,13 +85,17 @@ type recordingStore struct {
 	fail  error
 }
 
-func (r *recordingStore) Load(context.Context, string) (*State, error) { return nil, nil }
+func (r *recordingStore) Get(context.Context, string) ([]byte, error) { return nil, nil }
 
-func (r *recordingStore) Save(_ context.Context, _ string, s *State) error {
+func (r *recordingStore) Set(_ context.Context, _ string, raw []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
 		return r.fail
+	}
+	s, err := Decode(raw)
+	if err != nil {
+		return err
 	}
 	r.saves = append(r.saves, s.Cursor)
 	return nil
@@ -229,18 +234,18 @@ func TestTrackerFailedSaveIsSupersededByNextAck(t *testing.T) {
 	}
 }
 
-func TestMemoryStoreKeepsAnIndependentCopy(t *testing.T) {
+func TestMemoryStore(t *testing.T) {
 	ctx := context.Background()
 	m := NewMemoryStore()
-	if s, err := m.Load(ctx, "k"); s != nil || err != nil {
+	if s, err := LoadState(ctx, m, "k"); s != nil || err != nil {
 		t.Fatalf("empty store Load = %v, %v", s, err)
 	}
 	s := &State{Cursor: at(5), Seen: map[string]int64{"1": 1}}
-	if err := m.Save(ctx, "k", s); err != nil {
+	if err := SaveState(ctx, m, "k", s); err != nil {
 		t.Fatal(err)
 	}
 	s.Seen["1"] = 99
-	got, err := m.Load(ctx, "k")
+	got, err := LoadState(ctx, m, "k")
 	if err != nil || got.Seen["1"] != 1 || !got.Cursor.Equal(at(5)) {
 		t.Fatalf("Load = %+v, %v", got, err)
 	}
@@ -250,13 +255,13 @@ func TestCacheStore(t *testing.T) {
 	ctx := context.Background()
 	res := service.MockResources(service.MockResourcesOptAddCache("state"))
 	store := NewCacheStore(res, "state")
-	if s, err := store.Load(ctx, "revel_poller/employees"); s != nil || err != nil {
+	if s, err := LoadState(ctx, store, "revel_poller/employees"); s != nil || err != nil {
 		t.Fatalf("missing key Load = %v, %v", s, err)
 	}
-	if err := store.Save(ctx, "revel_poller/employees", &State{Cursor: at(7)}); err != nil {
+	if err := SaveState(ctx, store, "revel_poller/employees", &State{Cursor: at(7)}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := store.Load(ctx, "revel_poller/employees")
+	got, err := LoadState(ctx, store, "revel_poller/employees")
 	if err != nil || !got.Cursor.Equal(at(7)) {
 		t.Fatalf("Load = %+v, %v", got, err)
 	}
@@ -267,12 +272,12 @@ func TestCacheStore(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = store.Load(ctx, "revel_poller/orders")
+	_, err = LoadState(ctx, store, "revel_poller/orders")
 	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "revel_poller/orders") || !strings.Contains(err.Error(), "delete") {
 		t.Fatalf("corrupt Load error = %v", err)
 	}
 
-	if _, err := NewCacheStore(res, "missing").Load(ctx, "k"); err == nil || !strings.Contains(err.Error(), `"missing"`) {
+	if _, err := LoadState(ctx, NewCacheStore(res, "missing"), "k"); err == nil || !strings.Contains(err.Error(), `"missing"`) {
 		t.Fatalf("unknown cache error = %v", err)
 	}
 }

@@ -19,6 +19,9 @@ type State struct {
 	// Cursor is the latest updated time among delivered changes, capped at
 	// the start of the cycle that delivered them. Queries start from it.
 	Cursor time.Time
+	// Through is the start of the last completed cycle: every change made
+	// before it has been delivered. It measures how stale delivery is.
+	Through time.Time
 	// Seen maps objectId to the updated time (Unix nanoseconds) of changes
 	// already delivered at or after the boundary a query can reach back to.
 	// Zero marks a record that carried no usable date.
@@ -52,7 +55,7 @@ type Cycle struct {
 // Clone returns a deep copy, so a snapshot handed to the tracker never
 // changes under it.
 func (s *State) Clone() *State {
-	c := &State{Cursor: s.Cursor, Seen: cloneSeen(s.Seen)}
+	c := &State{Cursor: s.Cursor, Through: s.Through, Seen: cloneSeen(s.Seen)}
 	if s.Cycle != nil {
 		cy := *s.Cycle
 		cy.Seen = cloneSeen(s.Cycle.Seen)
@@ -72,6 +75,7 @@ func cloneSeen(m map[string]int64) map[string]int64 {
 type stateJSON struct {
 	Version int              `json:"version"`
 	Cursor  string           `json:"cursor"`
+	Through string           `json:"through,omitempty"`
 	Seen    map[string]int64 `json:"seen"`
 	Cycle   *cycleJSON       `json:"cycle,omitempty"`
 }
@@ -88,7 +92,7 @@ type cycleJSON struct {
 
 // Encode renders the state as versioned JSON.
 func (s *State) Encode() ([]byte, error) {
-	j := stateJSON{Version: Version, Cursor: formatTime(s.Cursor), Seen: s.Seen}
+	j := stateJSON{Version: Version, Cursor: formatTime(s.Cursor), Through: formatTime(s.Through), Seen: s.Seen}
 	if j.Seen == nil {
 		j.Seen = map[string]int64{}
 	}
@@ -128,6 +132,9 @@ func Decode(b []byte) (*State, error) {
 	s := &State{Seen: j.Seen}
 	var err error
 	if s.Cursor, err = parseTime("cursor", j.Cursor); err != nil {
+		return nil, err
+	}
+	if s.Through, err = parseTime("through", j.Through); err != nil {
 		return nil, err
 	}
 	if s.Seen == nil {

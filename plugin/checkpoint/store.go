@@ -10,15 +10,38 @@ import (
 	"github.com/redpanda-data/benthos/v4/public/service"
 )
 
-// Store reads and writes checkpoints by key.
+// Store keeps checkpoint documents by key.
 type Store interface {
-	// Load returns nil, nil when nothing is stored under key.
-	Load(ctx context.Context, key string) (*State, error)
-	Save(ctx context.Context, key string, s *State) error
+	// Get returns nil, nil when nothing is stored under key.
+	Get(ctx context.Context, key string) ([]byte, error)
+	Set(ctx context.Context, key string, value []byte) error
+}
+
+// LoadState reads the state under key; nil, nil when there is none. A
+// state that cannot be read is an error naming the key and the way out.
+func LoadState(ctx context.Context, s Store, key string) (*State, error) {
+	raw, err := s.Get(ctx, key)
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	st, err := Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %q: %w; fix or delete that key (deleting it restarts the resource from start_from)", key, err)
+	}
+	return st, nil
+}
+
+// SaveState writes st under key.
+func SaveState(ctx context.Context, s Store, key string, st *State) error {
+	raw, err := st.Encode()
+	if err != nil {
+		return err
+	}
+	return s.Set(ctx, key, raw)
 }
 
 // CacheStore keeps checkpoints in a Benthos cache resource, so they survive
-// restarts when the cache does (file, redis, ...).
+// restarts when the cache does (atomic_file, redis, ...).
 type CacheStore struct {
 	res   *service.Resources
 	cache string
@@ -29,8 +52,8 @@ func NewCacheStore(res *service.Resources, cache string) *CacheStore {
 	return &CacheStore{res: res, cache: cache}
 }
 
-// Load implements Store.
-func (c *CacheStore) Load(ctx context.Context, key string) (*State, error) {
+// Get implements Store.
+func (c *CacheStore) Get(ctx context.Context, key string) ([]byte, error) {
 	var raw []byte
 	var getErr error
 	if err := c.res.AccessCache(ctx, c.cache, func(cache service.Cache) {
@@ -42,32 +65,24 @@ func (c *CacheStore) Load(ctx context.Context, key string) (*State, error) {
 		return nil, nil
 	}
 	if getErr != nil {
-		return nil, fmt.Errorf("reading checkpoint %q from cache %q: %w", key, c.cache, getErr)
+		return nil, fmt.Errorf("reading %q from cache %q: %w", key, c.cache, getErr)
 	}
-	s, err := Decode(raw)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint %q in cache %q: %w; fix or delete that key (deleting it restarts the resource from start_from)", key, c.cache, err)
-	}
-	return s, nil
+	return raw, nil
 }
 
-// Save implements Store.
-func (c *CacheStore) Save(ctx context.Context, key string, s *State) error {
-	raw, err := s.Encode()
-	if err != nil {
-		return err
-	}
+// Set implements Store.
+func (c *CacheStore) Set(ctx context.Context, key string, value []byte) error {
 	var setErr error
 	if err := c.res.AccessCache(ctx, c.cache, func(cache service.Cache) {
-		setErr = cache.Set(ctx, key, raw, nil)
+		setErr = cache.Set(ctx, key, value, nil)
 	}); err != nil {
 		return fmt.Errorf("checkpoint cache %q: %w", c.cache, err)
 	}
 	if errors.Is(setErr, fs.ErrNotExist) {
-		return fmt.Errorf("writing checkpoint %q to cache %q: %w; the cache cannot create the directory for that key: use the atomic_file cache, which does", key, c.cache, setErr)
+		return fmt.Errorf("writing %q to cache %q: %w; the cache cannot create the directory for that key: use the atomic_file cache, which does", key, c.cache, setErr)
 	}
 	if setErr != nil {
-		return fmt.Errorf("writing checkpoint %q to cache %q: %w", key, c.cache, setErr)
+		return fmt.Errorf("writing %q to cache %q: %w", key, c.cache, setErr)
 	}
 	return nil
 }
@@ -76,34 +91,25 @@ func (c *CacheStore) Save(ctx context.Context, key string, s *State) error {
 // again from start_from.
 type MemoryStore struct {
 	mu     sync.Mutex
-	states map[string][]byte
+	values map[string][]byte
 }
 
 // NewMemoryStore returns an empty in-process store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{states: map[string][]byte{}}
+	return &MemoryStore{values: map[string][]byte{}}
 }
 
-// Load implements Store.
-func (m *MemoryStore) Load(_ context.Context, key string) (*State, error) {
+// Get implements Store.
+func (m *MemoryStore) Get(_ context.Context, key string) ([]byte, error) {
 	m.mu.Lock()
-	raw, ok := m.states[key]
-	m.mu.Unlock()
-	if !ok {
-		return nil, nil
-	}
-	return Decode(raw)
+	defer m.mu.Unlock()
+	return m.values[key], nil
 }
 
-// Save implements Store. It stores the encoded form so later changes to s
-// cannot leak into the stored copy.
-func (m *MemoryStore) Save(_ context.Context, key string, s *State) error {
-	raw, err := s.Encode()
-	if err != nil {
-		return err
-	}
+// Set implements Store. Values are encoded documents, never changed after.
+func (m *MemoryStore) Set(_ context.Context, key string, value []byte) error {
 	m.mu.Lock()
-	m.states[key] = raw
+	m.values[key] = value
 	m.mu.Unlock()
 	return nil
 }

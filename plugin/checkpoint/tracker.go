@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/Jeffail/checkpoint"
 )
@@ -51,6 +52,17 @@ func (t *Tracker) Pending() int64 {
 	return t.pending.Pending()
 }
 
+// Through is the Through of the last state saved: every change before it
+// is delivered. Zero until a state is saved.
+func (t *Tracker) Through() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.saved == nil {
+		return time.Time{}
+	}
+	return t.saved.Through
+}
+
 func (t *Tracker) commit(ctx context.Context, release func() **State) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -58,7 +70,7 @@ func (t *Tracker) commit(ctx context.Context, release func() **State) {
 	if highest == nil || *highest == t.saved {
 		return
 	}
-	err := t.store.Save(ctx, t.key, *highest)
+	err := SaveState(ctx, t.store, t.key, *highest)
 	if err == nil {
 		t.saved = *highest
 	}

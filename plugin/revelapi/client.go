@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // Auth adds credentials to a request. It is only ever called for requests
@@ -175,10 +177,17 @@ func (r *retryable) Unwrap() error { return r.err }
 // malformed bodies until it succeeds or ctx ends. Errors a retry cannot fix
 // come back as *StatusError at once.
 func (c *Client) Get(ctx context.Context, u *url.URL) (*Page, error) {
+	refreshed := false
 	for attempt := 1; ; attempt++ {
 		page, err := c.attempt(ctx, u)
 		if err == nil {
 			return page, nil
+		}
+		if r, ok := c.opts.Auth.(Refresher); ok && !refreshed && IsAuth(err) {
+			// A token may be revoked or expired early: renew it once.
+			refreshed = true
+			r.Refresh()
+			continue
 		}
 		var r *retryable
 		if !errors.As(err, &r) {
@@ -232,6 +241,9 @@ func (c *Client) attempt(ctx context.Context, u *url.URL) (*Page, error) {
 	req.Header.Set("User-Agent", "revel-connect")
 	if c.opts.Auth != nil && c.sameOrigin(u) {
 		if err := c.opts.Auth.Apply(ctx, req); err != nil {
+			if rejected := tokenRejected(err); rejected != nil {
+				return nil, rejected
+			}
 			return nil, &retryable{err: fmt.Errorf("credentials: %w", err)}
 		}
 	}
@@ -275,6 +287,24 @@ func (c *Client) attempt(ctx context.Context, u *url.URL) (*Page, error) {
 		return nil, &retryable{err: fmt.Errorf("GET %s: %w", u.Redacted(), err)}
 	}
 	return page, nil
+}
+
+// tokenRejected turns a token endpoint's refusal (bad client id or secret)
+// into an authentication failure, which retrying as is cannot fix.
+func tokenRejected(err error) *StatusError {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.Response == nil {
+		return nil
+	}
+	code := re.Response.StatusCode
+	if code >= 500 || code == http.StatusTooManyRequests {
+		return nil
+	}
+	where := "the token endpoint"
+	if re.Response.Request != nil {
+		where = re.Response.Request.URL.Redacted()
+	}
+	return &StatusError{Code: http.StatusUnauthorized, URL: where, Message: fmt.Sprintf("token request refused (%d %s)", code, re.ErrorCode)}
 }
 
 // parseRetryAfter reads either form of the header (seconds or HTTP date).

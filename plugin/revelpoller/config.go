@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/revel-connect/revel-connect/plugin/event"
 	"github.com/revel-connect/revel-connect/plugin/record"
@@ -24,6 +25,7 @@ type config struct {
 	baseURL          string
 	apiKey           string
 	apiSecret        string
+	oauth2           *oauth2Config
 	start            startFrom
 	resources        []*resourceConfig // ordered by objectType
 	checkpointCache  string
@@ -36,7 +38,14 @@ type config struct {
 	rateLimit        string
 	timeout          time.Duration
 	maxUnackedPages  int
+	maxRequests      int
 	backoff          revelapi.Backoff
+}
+
+// oauth2Config is Revel API Platform authentication.
+type oauth2Config struct {
+	conf     clientcredentials.Config
+	merchant string
 }
 
 // resourceConfig is one entry of resources.
@@ -53,6 +62,8 @@ type resourceConfig struct {
 	// onlyBeforeCycle leaves records changed after a cycle started to the
 	// next cycle (filter_by_current_date).
 	onlyBeforeCycle bool
+	// reconcile is how often ids are listed to find hard deletes; 0 never.
+	reconcile time.Duration
 }
 
 // startFrom is where a resource without a checkpoint begins.
@@ -108,6 +119,10 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 	c.apiSecret = str(pc, &errs, fAPISecret)
 	if (c.apiKey == "") != (c.apiSecret == "") {
 		errs.add(fAPIKey, errors.New("api_key and api_secret go together; set both or neither"))
+	}
+	c.oauth2 = parseOAuth2(pc.Namespace(fOAuth2), subdomain, &errs)
+	if c.oauth2 != nil && c.apiKey != "" {
+		errs.add(fOAuth2, errors.New("choose one way to authenticate: oauth2 or api_key/api_secret"))
 	}
 
 	interval, err := parseMinutesOrDuration(str(pc, &errs, fRefreshInterval))
@@ -166,6 +181,10 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 	c.rateLimit = str(pc, &errs, fRateLimit)
 	c.timeout, err = parseDuration(str(pc, &errs, fTimeout))
 	errs.add(fTimeout, err)
+	c.maxRequests = intField(pc, &errs, fMaxRequests)
+	if c.maxRequests < 0 {
+		errs.add(fMaxRequests, errors.New("must be 0 (no limit) or more"))
+	}
 	c.maxUnackedPages = intField(pc, &errs, fMaxUnackedPages)
 	if c.maxUnackedPages < 1 {
 		errs.add(fMaxUnackedPages, errors.New("must be at least 1"))
@@ -241,11 +260,46 @@ func parseResource(pc *service.ParsedConfig, path string, errs *fieldErrors) *re
 		rc.pollDelay, err = parseSecondsOrDuration(s)
 		errs.add(at(fPollDelay), err)
 	}
+	if s := str(pc, errs, fReconcile); s != "" {
+		rc.reconcile, err = parseDuration(s)
+		errs.add(at(fReconcile), err)
+	}
 	rc.paging = revelapi.Paging(str(pc, errs, fPaging))
 	if rc.paging == revelapi.Keyset && rc.url != nil && queryOf(rc.url.String()).Has("order_by") {
 		errs.add(at(fPaging), errors.New("keyset paging orders by id; remove order_by from the url or use paging: offset"))
 	}
 	return rc
+}
+
+func parseOAuth2(pc *service.ParsedConfig, subdomain string, errs *fieldErrors) *oauth2Config {
+	enabled, err := pc.FieldBool(fEnabled)
+	errs.add("oauth2.enabled", err)
+	if !enabled {
+		return nil
+	}
+	o := &oauth2Config{conf: clientcredentials.Config{
+		ClientID:     str(pc, errs, fClientID),
+		ClientSecret: str(pc, errs, fClientSecret),
+		TokenURL:     str(pc, errs, fTokenURL),
+	}}
+	o.conf.Scopes, err = pc.FieldStringList(fScopes)
+	errs.add("oauth2.scopes", err)
+	o.merchant = str(pc, errs, fClientIDHeader)
+	if o.merchant == "" {
+		o.merchant = subdomain
+	}
+	for _, f := range [][2]string{{fClientID, o.conf.ClientID}, {fClientSecret, o.conf.ClientSecret}, {fTokenURL, o.conf.TokenURL}} {
+		if f[1] == "" {
+			errs.add("oauth2."+f[0], errors.New("required when oauth2 is enabled"))
+		}
+	}
+	if u, err := url.Parse(o.conf.TokenURL); o.conf.TokenURL != "" && (err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")) {
+		errs.add("oauth2.token_url", fmt.Errorf("%q is not an absolute http(s) URL", o.conf.TokenURL))
+	}
+	if o.merchant == "" {
+		errs.add("oauth2.client_id_header", errors.New("name the merchant (its subdomain) here or in subdomain"))
+	}
+	return o
 }
 
 func dateField(pc *service.ParsedConfig, path, fieldKey, formatKey, zoneKey string, required bool, errs *fieldErrors) record.DateField {

@@ -166,6 +166,18 @@ func TestLintNamesTheBadField(t *testing.T) {
 			[]string{"resources.employees.paging", "order_by"}},
 		"paging limit in url": {strings.Replace(minimal, "/?updated", "/?limit=5&updated", 1),
 			[]string{"resources.employees.url", "page_size"}},
+		"oauth2 incomplete": {strings.Replace(minimal, "api_key: k\napi_secret: s\n", "", 1) + "oauth2: {enabled: true, client_id: p}\n",
+			[]string{"oauth2.client_secret", "oauth2.token_url", "required when oauth2 is enabled"}},
+		"oauth2 and api key": {minimal + "oauth2: {enabled: true, client_id: p, client_secret: s, token_url: \"https://auth.example/token\"}\n",
+			[]string{"oauth2", "choose one"}},
+		"oauth2 bad token url": {strings.Replace(minimal, "api_key: k\napi_secret: s\n", "", 1) + "oauth2: {enabled: true, client_id: p, client_secret: s, token_url: \"auth/token\"}\n",
+			[]string{"oauth2.token_url", "absolute"}},
+		"bad reconcile": {strings.Replace(minimal, "    id_field: id\n", "    id_field: id\n    reconcile_interval: hourly\n", 1),
+			[]string{"resources.employees.reconcile_interval", "hourly"}},
+		"negative budget": {minimal + "max_requests_per_poll: -1\n",
+			[]string{"max_requests_per_poll"}},
+		"cloudevents batches": {minimal + "format: cloudevents\nevents_per_message: 3\n",
+			[]string{"events_per_message", "one event"}},
 		"unknown hub resource": {strings.Replace(minimal, "/resources/Employee/?updated_date__gte=", "/hubs/employee/tips?where=updated_date__gte=", 1),
 			[]string{"resources.employees.url", "tips"}},
 	} {
@@ -177,6 +189,23 @@ func TestLintNamesTheBadField(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestOAuth2Config(t *testing.T) {
+	c, err := parse(t, strings.Replace(minimal, "api_key: k\napi_secret: s\n", "", 1)+`
+oauth2:
+  enabled: true
+  client_id: partner
+  client_secret: shh
+  token_url: https://authentication.revelup.com/oauth/token
+  scopes: [read]
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.oauth2 == nil || c.oauth2.merchant != "acme" || c.oauth2.conf.ClientSecret != "shh" || len(c.oauth2.conf.Scopes) != 1 {
+		t.Fatalf("oauth2 = %+v", c.oauth2)
 	}
 }
 

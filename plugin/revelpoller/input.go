@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,17 +41,22 @@ type delivery struct {
 }
 
 type input struct {
-	conf  *config
-	res   *service.Resources
-	log   *service.Logger
-	store checkpoint.Store
+	conf    *config
+	res     *service.Resources
+	log     *service.Logger
+	metrics *metrics
+	store   checkpoint.Store
 
 	deliveries chan delivery
+	// rejectedNow wakes ReadBatch when a resource's credentials are
+	// rejected, so the input reports itself disconnected (not ready).
+	rejectedNow chan struct{}
 
-	mu      sync.Mutex
-	pollers []*resourcePoller
-	cancel  context.CancelFunc
-	done    sync.WaitGroup
+	mu       sync.Mutex
+	rejected map[string]bool // resources whose credentials Revel rejects
+	pollers  []*resourcePoller
+	cancel   context.CancelFunc
+	done     sync.WaitGroup
 }
 
 func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) {
@@ -57,7 +64,10 @@ func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) 
 	if err != nil {
 		return nil, err
 	}
-	in := &input{conf: conf, res: res, log: res.Logger(), deliveries: make(chan delivery)}
+	in := &input{
+		conf: conf, res: res, log: res.Logger(), metrics: newMetrics(res.Metrics()),
+		deliveries: make(chan delivery), rejectedNow: make(chan struct{}, 1), rejected: map[string]bool{},
+	}
 	if conf.rateLimit != "" && !res.HasRateLimit(conf.rateLimit) {
 		return nil, fmt.Errorf("rate_limit: no rate_limit resource named %q", conf.rateLimit)
 	}
@@ -75,52 +85,69 @@ func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) 
 
 // Connect loads every resource's checkpoint and starts polling. A checkpoint
 // that cannot be read stops the input here, loudly, rather than silently
-// starting over.
+// starting over. Once polling, Connect fails while Revel rejects the
+// credentials, which keeps the input, and /ready, not ready.
 func (in *input) Connect(ctx context.Context) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.cancel != nil {
-		return nil
+		return in.credentialsErr()
 	}
-	client, err := revelapi.New(revelapi.Options{
-		BaseURL: in.conf.baseURL,
-		Auth:    in.auth(),
-		Timeout: in.conf.timeout,
-		Wait:    in.rateLimitWait(),
-		Backoff: in.conf.backoff,
-		OnRetry: func(_ *url.URL, attempt int, wait time.Duration, err error) {
-			in.log.Warnf("revel_poller: %v; attempt %d failed, retrying in %s", err, attempt, wait.Round(time.Millisecond))
-		},
-	})
-	if err != nil {
-		return err
-	}
+	auth := in.auth()
 	now := time.Now()
 	var pollers []*resourcePoller
 	for _, rc := range in.conf.resources {
 		key := in.conf.checkpointKey + "/" + rc.objectType
-		state, err := in.store.Load(ctx, key)
+		state, err := checkpoint.LoadState(ctx, in.store, key)
 		if err != nil {
 			return err
 		}
 		if state == nil {
 			state = &checkpoint.State{Cursor: in.conf.start.cursor(now), Seen: map[string]int64{}}
 		}
-		pollers = append(pollers, &resourcePoller{
-			conf:       rc,
-			client:     client,
-			state:      state,
-			tracker:    checkpoint.NewTracker(in.store, key, int64(in.conf.maxUnackedPages), in.onSave(rc.objectType)),
-			encoder:    in.encoder(rc),
-			instanceID: in.conf.instance.ID,
-			perMessage: in.conf.eventsPerMessage,
-			backoff:    in.conf.backoff,
-			baseURL:    in.conf.baseURL,
-			log:        in.log,
-			out:        in.deliveries,
-			now:        time.Now,
-			paging:     rc.paging,
+		p := &resourcePoller{
+			conf:        rc,
+			state:       state,
+			store:       in.store,
+			key:         key,
+			encoder:     in.encoder(rc),
+			instanceID:  in.conf.instance.ID,
+			perMessage:  in.conf.eventsPerMessage,
+			maxRequests: in.conf.maxRequests,
+			backoff:     in.conf.backoff,
+			baseURL:     in.conf.baseURL,
+			log:         in.log.With("resource", rc.objectType),
+			metrics:     in.metrics,
+			out:         in.deliveries,
+			now:         time.Now,
+			paging:      rc.paging,
+			onAuth:      in.onAuth,
+		}
+		if rc.reconcile > 0 {
+			if p.known, err = checkpoint.LoadIDs(ctx, in.store, p.idsKey()); err != nil {
+				return err
+			}
+		}
+		p.tracker = checkpoint.NewTracker(in.store, key, int64(in.conf.maxUnackedPages), p.onSave)
+		client, err := revelapi.New(revelapi.Options{
+			BaseURL: in.conf.baseURL,
+			Auth:    auth,
+			Timeout: in.conf.timeout,
+			Wait:    in.rateLimitWait(rc.objectType),
+			Backoff: in.conf.backoff,
+			OnRetry: func(_ *url.URL, attempt int, wait time.Duration, err error) {
+				in.metrics.retries.Incr(1, rc.objectType)
+				p.log.Warnf("revel_poller: %v; attempt %d failed, retrying in %s", err, attempt, wait.Round(time.Millisecond))
+			},
+			OnResponse: func(status int) {
+				in.metrics.responses.Incr(1, rc.objectType, statusClass(status))
+			},
 		})
+		if err != nil {
+			return err
+		}
+		p.client = client
+		pollers = append(pollers, p)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	in.cancel, in.pollers = cancel, pollers
@@ -132,6 +159,41 @@ func (in *input) Connect(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+// onAuth records whether a resource's requests are being authenticated.
+func (in *input) onAuth(resource string, rejected bool) {
+	in.mu.Lock()
+	changed := in.rejected[resource] != rejected
+	if rejected {
+		in.rejected[resource] = true
+	} else {
+		delete(in.rejected, resource)
+	}
+	in.mu.Unlock()
+	if changed && rejected {
+		select {
+		case in.rejectedNow <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// credentialsErr must be called with in.mu held.
+func (in *input) credentialsErr() error {
+	if len(in.rejected) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(in.rejected))
+	for r := range in.rejected {
+		names = append(names, r)
+	}
+	slices.Sort(names)
+	what := "api_key and api_secret"
+	if in.conf.oauth2 != nil {
+		what = "oauth2 client_id, client_secret and client_id_header"
+	}
+	return fmt.Errorf("revel_poller: Revel rejects the credentials for %s; check %s for %s", strings.Join(names, ", "), what, in.conf.baseURL)
 }
 
 func (in *input) encoder(rc *resourceConfig) event.Encoder {
@@ -146,14 +208,17 @@ func (in *input) encoder(rc *resourceConfig) event.Encoder {
 }
 
 func (in *input) auth() revelapi.Auth {
-	if in.conf.apiKey == "" {
-		return nil
+	switch {
+	case in.conf.oauth2 != nil:
+		return revelapi.NewOAuth2(in.conf.oauth2.conf, in.conf.oauth2.merchant, nil)
+	case in.conf.apiKey != "":
+		return revelapi.KeyAuth{Key: in.conf.apiKey, Secret: in.conf.apiSecret}
 	}
-	return revelapi.KeyAuth{Key: in.conf.apiKey, Secret: in.conf.apiSecret}
+	return nil
 }
 
 // rateLimitWait blocks each request on the configured rate_limit resource.
-func (in *input) rateLimitWait() func(context.Context) error {
+func (in *input) rateLimitWait(resource string) func(context.Context) error {
 	name := in.conf.rateLimit
 	if name == "" {
 		return nil
@@ -174,20 +239,11 @@ func (in *input) rateLimitWait() func(context.Context) error {
 			if wait <= 0 {
 				return nil
 			}
+			in.metrics.rateWaits.Incr(1, resource)
 			if err := revelapi.Sleep(ctx, wait); err != nil {
 				return err
 			}
 		}
-	}
-}
-
-func (in *input) onSave(objectType string) func(*checkpoint.State, error) {
-	return func(s *checkpoint.State, err error) {
-		if err != nil {
-			in.log.Warnf("revel_poller: resource %s: checkpoint not saved (the next acknowledgement retries): %v", objectType, err)
-			return
-		}
-		in.log.Tracef("revel_poller: resource %s: checkpoint saved at cursor %s", objectType, s.Cursor.Format(time.RFC3339Nano))
 	}
 }
 
@@ -196,9 +252,9 @@ func (in *input) onSave(objectType string) func(*checkpoint.State, error) {
 // checkpoint.
 func (in *input) ReadBatch(ctx context.Context) (service.MessageBatch, service.AckFunc, error) {
 	in.mu.Lock()
-	started := in.cancel != nil
+	started, rejected := in.cancel != nil, len(in.rejected) > 0
 	in.mu.Unlock()
-	if !started {
+	if !started || rejected {
 		return nil, nil, service.ErrNotConnected
 	}
 	select {
@@ -210,6 +266,8 @@ func (in *input) ReadBatch(ctx context.Context) (service.MessageBatch, service.A
 			d.ack(ctx)
 			return nil
 		}, nil
+	case <-in.rejectedNow:
+		return nil, nil, service.ErrNotConnected
 	case <-ctx.Done():
 		return nil, nil, ctx.Err()
 	}

@@ -47,6 +47,15 @@ const (
 	fRateLimit        = "rate_limit"
 	fTimeout          = "timeout"
 	fMaxUnackedPages  = "max_unacked_pages"
+	fMaxRequests      = "max_requests_per_poll"
+	fReconcile        = "reconcile_interval"
+	fOAuth2           = "oauth2"
+	fEnabled          = "enabled"
+	fClientID         = "client_id"
+	fClientSecret     = "client_secret"
+	fTokenURL         = "token_url"
+	fScopes           = "scopes"
+	fClientIDHeader   = "client_id_header"
 	fRetryBackoff     = "retry_backoff"
 	fInitialInterval  = "initial_interval"
 	fMaxInterval      = "max_interval"
@@ -96,9 +105,17 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 				Description("The API origin, overriding `subdomain`: a proxy, the simulator, or Revel's API platform host.").
 				Example("http://127.0.0.1:8081").Default(""),
 			service.NewStringField(fAPIKey).Secret().
-				Description("Revel API key, sent as `API-AUTHENTICATION: <key>:<secret>` to the configured origin only.").Default(""),
+				Description("Revel API key, sent as `API-AUTHENTICATION: <key>:<secret>` to the configured origin only. Or use `oauth2`.").Default(""),
 			service.NewStringField(fAPISecret).Secret().
 				Description("Revel API secret.").Default(""),
+			service.NewObjectField(fOAuth2,
+				service.NewBoolField(fEnabled).Description("Authenticate with Revel's API Platform instead of `api_key`/`api_secret`.").Default(false),
+				service.NewStringField(fClientID).Description("The partner's client id.").Default(""),
+				service.NewStringField(fClientSecret).Secret().Description("The partner's client secret.").Default(""),
+				service.NewStringField(fTokenURL).Description("The token endpoint (client-credentials grant).").Example("https://authentication.revelup.com/oauth/token").Default(""),
+				service.NewStringListField(fScopes).Description("Scopes to request, if Revel asks for any.").Default([]any{}),
+				service.NewStringField(fClientIDHeader).Description("The `Client-Id` header naming the merchant; empty uses `subdomain`.").Default(""),
+			).Description("Revel API Platform authentication: one Bearer token, fetched with the client-credentials grant and renewed 5 minutes before it expires, serves all of a partner's merchants; the `Client-Id` header names the merchant. A 401 renews the token once and retries.").Advanced(),
 			service.NewStringField(fRefreshInterval).
 				Description("How often each resource is polled: a Go duration, or a bare number of minutes as Cloud Elements' `event.poller.refresh_interval` had it. A cycle that finds a backlog pages through all of it before waiting.").
 				Examples("15m", "15", "30s").Default("15m"),
@@ -142,6 +159,9 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 				Description("A `rate_limit` resource every request waits on, shared by all resources of this input.").Default(""),
 			service.NewStringField(fTimeout).
 				Description("Limit on each request, body included. A request that times out is retried.").Default("30s"),
+			service.NewIntField(fMaxRequests).
+				Description("Most pages a resource reads in one poll; 0 is no limit. A backlog (after an outage, or with `start_from: earliest`) larger than this is read over several polls, resuming where it stopped, so catching up stays within an API quota; with `rate_limit` it also stays within a rate. A caught-up poll reads one page.").
+				Default(0).Advanced(),
 			service.NewIntField(fMaxUnackedPages).Advanced().
 				Description("Pages per resource that may await acknowledgement before polling pauses; bounds memory whatever the backlog.").
 				Default(8).LintRule(`root = if this < 1 { ["max_unacked_pages must be at least 1"] }`),
@@ -189,6 +209,9 @@ func resourceFields() []*service.ConfigField {
 		service.NewBoolField(fFilterByCurrent).
 			Description("Cloud Elements' `filterByCurrentDate`: leave records changed after the cycle started to the next cycle. The cursor never passes a cycle's start anyway, so this only moves such changes into the next cycle; it never loses or repeats them.").
 			Default(false),
+		service.NewStringField(fReconcile).
+			Description("Find hard deletes: this often, list the resource's ids (`fields=id`, paged by id, with the url's filters other than dates) and emit DELETED for ids seen before and now gone. Revel deletes timesheet entries outright, which a changed-since query never sees. The delete time is approximate (the listing's time) and the event's raw record holds only the id. Empty disables it.").
+			Example("1h").Default(""),
 		service.NewStringEnumField(fPaging, "auto", "keyset", "offset").Advanced().
 			Description("`keyset` pages by primary key (`order_by=id&id__gt=`), immune to rows inserted or deleted between requests; `offset` uses limit/offset with overlapping pages; `auto` uses keyset unless Revel refuses to order the resource by id.").
 			Default("auto"),

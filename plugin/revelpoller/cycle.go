@@ -1,0 +1,252 @@
+package revelpoller
+
+import (
+	"context"
+	"errors"
+	"io"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+
+	"github.com/revel-connect/revel-connect/plugin/checkpoint"
+	"github.com/revel-connect/revel-connect/plugin/event"
+	"github.com/revel-connect/revel-connect/plugin/revelapi"
+)
+
+// dstMargin is the most a zone's clock ever falls back; mid-cycle pruning
+// keeps this much more so the cycle's final reach is always covered.
+const dstMargin = 2 * time.Hour
+
+// futureSlack is how far ahead of the poll a record's updated time may be
+// before the zone is suspected to be wrong.
+const futureSlack = time.Minute
+
+// cycle runs one poll cycle, or resumes the one in p.state, to its last
+// page. Each page's events are emitted with the state to save once they are
+// acknowledged.
+func (p *resourcePoller) cycle(ctx context.Context) error {
+	prev := p.state
+	cy := prev.Cycle
+	mode := p.paging
+	if cy == nil {
+		cy = &checkpoint.Cycle{
+			From:       prev.Cursor.Add(-p.conf.pollDelay),
+			Started:    p.now(),
+			MaxUpdated: prev.Cursor,
+			Seen:       map[string]int64{},
+		}
+	} else {
+		mode = revelapi.Paging(cy.Paging)
+	}
+	pager, err := p.client.NewPager(p.conf.url.Render(cy.From, cy.Started), p.conf.pageSize, mode,
+		revelapi.Position{AfterID: cy.AfterID, Offset: cy.Offset})
+	if err != nil {
+		return err
+	}
+	for pages := 1; ; pages++ {
+		page, err := pager.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p.onAuth(p.conf.objectType, false)
+		p.metrics.pages.Incr(1, p.conf.objectType)
+		p.metrics.records.Incr(int64(len(page.Objects)), p.conf.objectType)
+		p.paging = pager.Mode()
+		p.checkZone(page.TimeZone)
+		pollDate := p.now()
+
+		next := *cy
+		next.Seen = maps.Clone(cy.Seen)
+		events := p.changes(page.Objects, prev.Seen, &next, pollDate)
+		pos := pager.Position()
+		next.Paging, next.AfterID, next.Offset = string(pager.Mode()), pos.AfterID, pos.Offset
+		pruneSeen(next.Seen, earlier(next.MaxUpdated, next.Started).Add(-p.conf.pollDelay-dstMargin-p.conf.classifier.CreatedTolerance))
+		cy = &next
+
+		snap := &checkpoint.State{Cursor: prev.Cursor, Through: prev.Through, Seen: prev.Seen, Cycle: cy}
+		if pager.Done() {
+			snap = p.finish(prev, cy)
+		}
+		p.state = snap
+		if err := p.emit(ctx, events, snap, pollDate); err != nil {
+			return err
+		}
+		if pager.Done() {
+			return nil
+		}
+		if p.maxRequests > 0 && pages >= p.maxRequests {
+			return errBudget
+		}
+	}
+}
+
+// changes reads a page's records into events, leaving out changes already
+// delivered: those in the previous boundary or earlier in this cycle.
+func (p *resourcePoller) changes(objects []string, boundary map[string]int64, cy *checkpoint.Cycle, pollDate time.Time) []event.Event {
+	var events []event.Event
+	warnedFuture := false
+	suppressed := 0
+	for _, raw := range objects {
+		r := p.conf.fields.Read(raw)
+		var version int64
+		if r.VersionErr == nil {
+			if p.conf.onlyBeforeCycle && r.Version.After(cy.Started) {
+				continue // the next cycle reads it
+			}
+			version = r.Version.UnixNano()
+			if r.Version.After(cy.MaxUpdated) {
+				cy.MaxUpdated = r.Version
+			}
+			if !warnedFuture && r.Version.After(pollDate.Add(futureSlack)) {
+				warnedFuture = true
+				p.log.Warnf("revel_poller: record %s is dated %s, in the future; check the zones in dates_configuration",
+					r.ID, r.Version.Format(time.RFC3339))
+			}
+		}
+		deliveredBefore := false
+		if r.ID != "" {
+			v, inCycle := cy.Seen[r.ID]
+			if !inCycle {
+				v, inCycle = boundary[r.ID]
+				if inCycle && v == version {
+					cy.Seen[r.ID] = version
+					suppressed++
+					continue
+				}
+			} else if v == version {
+				suppressed++
+				continue
+			}
+			deliveredBefore = inCycle && v != 0
+			cy.Seen[r.ID] = version
+		} else {
+			p.log.Warnf("revel_poller: a record has no id at %q; it is emitted with an empty objectId and cannot be deduplicated", p.conf.fields.ID)
+		}
+		if r.VersionErr != nil {
+			p.log.Warnf("revel_poller: record %s has no usable updated time (%v); emitting it once, dated at the poll", r.ID, r.VersionErr)
+		}
+		e := event.New(p.instanceID, p.conf.objectType, &r, p.conf.classifier.Classify(&r, deliveredBefore), pollDate)
+		p.noteEmitted(e)
+		events = append(events, e)
+	}
+	p.metrics.suppressed.Incr(int64(suppressed), p.conf.objectType)
+	return events
+}
+
+// noteEmitted remembers the ids of records that exist, so the next listing
+// of ids can tell when one has been deleted.
+func (p *resourcePoller) noteEmitted(e event.Event) {
+	if p.conf.reconcile == 0 || e.Type == event.Deleted {
+		return
+	}
+	if id, err := strconv.ParseInt(e.ObjectID, 10, 64); err == nil {
+		if p.added == nil {
+			p.added = map[int64]struct{}{}
+		}
+		p.added[id] = struct{}{}
+	}
+}
+
+// finish computes the state after a completed cycle. The cursor is the
+// latest delivered change, but never past the cycle's start: paging may
+// have passed rows changed while it ran, and those carry later times.
+func (p *resourcePoller) finish(prev *checkpoint.State, cy *checkpoint.Cycle) *checkpoint.State {
+	cursor := earlier(cy.MaxUpdated, cy.Started)
+	if cursor.Before(prev.Cursor) {
+		cursor = prev.Cursor
+	}
+	// Keep every delivered change the next query can return again, and
+	// those within the created tolerance before it: an edit made right
+	// after creation must be recognised as an edit.
+	reach := p.conf.url.Reach(cursor.Add(-p.conf.pollDelay)).Add(-p.conf.classifier.CreatedTolerance).UnixNano()
+	seen := make(map[string]int64, len(cy.Seen))
+	for id, v := range prev.Seen {
+		if v != 0 && v >= reach {
+			seen[id] = v
+		}
+	}
+	for id, v := range cy.Seen {
+		if v == 0 || v >= reach {
+			seen[id] = v
+		} else {
+			delete(seen, id)
+		}
+	}
+	return &checkpoint.State{Cursor: cursor, Through: cy.Started, Seen: seen}
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func pruneSeen(seen map[string]int64, before time.Time) {
+	limit := before.UnixNano()
+	for id, v := range seen {
+		if v != 0 && v < limit {
+			delete(seen, id)
+		}
+	}
+}
+
+// emit tracks snap and delivers the events. A page without new events is
+// acknowledged at once so its checkpoint still advances.
+func (p *resourcePoller) emit(ctx context.Context, events []event.Event, snap *checkpoint.State, pollDate time.Time) error {
+	ack, err := p.tracker.Track(ctx, snap)
+	if err != nil {
+		return err
+	}
+	if len(events) == 0 {
+		ack(ctx)
+		return nil
+	}
+	return p.deliver(ctx, events, pollDate, ack)
+}
+
+// deliver hands events to ReadBatch as one batch; ack runs once every
+// message of it is acknowledged.
+func (p *resourcePoller) deliver(ctx context.Context, events []event.Event, pollDate time.Time, ack func(context.Context)) error {
+	for _, e := range events {
+		p.metrics.events.Incr(1, p.conf.objectType, string(e.Type))
+	}
+	now := p.now()
+	batch := make(service.MessageBatch, 0, (len(events)+p.perMessage-1)/p.perMessage)
+	for i := 0; i < len(events); i += p.perMessage {
+		group := events[i:min(i+p.perMessage, len(events))]
+		size := 640
+		for _, e := range group {
+			size += len(e.Raw) + 256
+		}
+		msg := service.NewMessage(p.encoder.Append(make([]byte, 0, size), group, pollDate, now))
+		first := group[0]
+		msg.MetaSetMut("revel_event_type", string(first.Type))
+		msg.MetaSetMut("revel_object_type", first.ObjectType)
+		msg.MetaSetMut("revel_object_id", first.ObjectID)
+		msg.MetaSetMut("revel_event_date", first.Date.UTC().Format(time.RFC3339Nano))
+		msg.MetaSetMut("revel_event_id", first.ID)
+		for _, a := range p.encoder.Attributes(group) {
+			msg.MetaSetMut(a.Key, a.Value)
+		}
+		batch = append(batch, msg)
+	}
+	unacked := int64(len(batch))
+	p.metrics.unacked.Incr(unacked, p.conf.objectType)
+	release := func(ctx context.Context) {
+		p.metrics.unacked.Decr(unacked, p.conf.objectType)
+		ack(ctx)
+	}
+	select {
+	case p.out <- delivery{batch: batch, ack: release}:
+		return nil
+	case <-ctx.Done():
+		p.metrics.unacked.Decr(unacked, p.conf.objectType)
+		return ctx.Err()
+	}
+}
