@@ -43,6 +43,9 @@ type Options struct {
 	MaxLimit int
 	Ordering OrderingMode
 	Logf     func(format string, args ...any) // optional request log
+	// OAuth, if set, also accepts API Platform Bearer tokens issued at
+	// TokenPath.
+	OAuth *OAuth
 }
 
 // Server is a simulated Revel tenant. Use it as an http.Handler or call
@@ -53,6 +56,8 @@ type Server struct {
 	clock        func() time.Time
 	defaultLimit int
 	maxLimit     int // <= 0: no clamp
+
+	oauth tokenStore
 
 	mu     sync.RWMutex // guards tables and everything in them
 	tables map[string]*table
@@ -193,6 +198,9 @@ func (w *recordingWriter) WriteHeader(status int) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) int {
+	if s.opts.OAuth != nil && r.URL.Path == TokenPath {
+		return s.serveToken(w, r)
+	}
 	res, id, ok := s.route(r.URL.Path)
 	if !ok {
 		w.WriteHeader(http.StatusNotFound)
@@ -258,8 +266,11 @@ func (s *Server) route(path string) (*resource, int64, bool) {
 // authorized checks the classic per-tenant credentials (research §2.1):
 // header "API-AUTHENTICATION: key:secret" or api_key/api_secret parameters.
 func (s *Server) authorized(r *http.Request) bool {
-	if s.opts.APIKey == "" && s.opts.APISecret == "" {
+	if s.bearerAuthorized(r) {
 		return true
+	}
+	if s.opts.APIKey == "" && s.opts.APISecret == "" {
+		return s.opts.OAuth == nil
 	}
 	eq := func(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 	if h := r.Header.Get("API-AUTHENTICATION"); h != "" && eq(h, s.opts.APIKey+":"+s.opts.APISecret) {
