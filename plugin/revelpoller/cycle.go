@@ -15,10 +15,6 @@ import (
 	"github.com/revel-connect/revel-connect/plugin/revelapi"
 )
 
-// dstMargin is the most a zone's clock ever falls back; mid-cycle pruning
-// keeps this much more so the cycle's final reach is always covered.
-const dstMargin = 2 * time.Hour
-
 // futureSlack is how far ahead of the poll a record's updated time may be
 // before the zone is suspected to be wrong.
 const futureSlack = time.Minute
@@ -65,7 +61,11 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		events := p.changes(page.Objects, prev.Seen, &next, pollDate)
 		pos := pager.Position()
 		next.Paging, next.AfterID, next.Offset = string(pager.Mode()), pos.AfterID, pos.Offset
-		pruneSeen(next.Seen, earlier(next.MaxUpdated, next.Started).Add(-p.conf.pollDelay-dstMargin-p.conf.classifier.CreatedTolerance))
+		// The cycle's final cursor will lie between these two bounds;
+		// keep what its boundary could need.
+		lowest := earlier(next.MaxUpdated, next.Started)
+		keep := p.conf.url.ReachOver(lowest.Add(-p.conf.pollDelay), next.Started.Add(-p.conf.pollDelay))
+		pruneSeen(next.Seen, keep.Add(-p.conf.classifier.CreatedTolerance))
 		cy = &next
 
 		snap := &checkpoint.State{Cursor: prev.Cursor, Through: prev.Through, Seen: prev.Seen, Cycle: cy}

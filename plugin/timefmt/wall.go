@@ -59,6 +59,42 @@ func LowestWallClock(from, now time.Time, loc *time.Location) time.Time {
 // the same wall clock also names an instant one drop earlier. Suppression of
 // already-emitted changes must be kept back to that instant.
 func EarliestReach(t time.Time, loc *time.Location) time.Time {
+	return earliestReach(t, loc)
+}
+
+// EarliestReachOver is the minimum of EarliestReach(t, loc) for t in
+// [from, to]. EarliestReach is not monotonic near a fall-back, so a bound
+// that will only be known to lie in [from, to] needs this.
+func EarliestReachOver(from, to time.Time, loc *time.Location) time.Time {
+	lowest := earliestReach(from, loc)
+	for t := from; !t.After(to); {
+		_, end := t.In(loc).ZoneBounds()
+		if end.IsZero() {
+			break
+		}
+		_, before := end.Add(-time.Nanosecond).In(loc).Zone()
+		_, after := end.In(loc).Zone()
+		if drop := time.Duration(before-after) * time.Second; drop > 0 {
+			// EarliestReach is lowest at the start of the window [T-d, T+d).
+			if at := later(from, end.Add(-drop)); !at.After(to) {
+				if r := at.Add(-drop); r.Before(lowest) {
+					lowest = r
+				}
+			}
+		}
+		t = end
+	}
+	return lowest
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earliestReach(t time.Time, loc *time.Location) time.Time {
 	local := t.In(loc)
 	_, offset := local.Zone()
 	start, end := local.ZoneBounds()

@@ -127,3 +127,36 @@ func TestEarliestReach(t *testing.T) {
 		})
 	}
 }
+
+func TestEarliestReachOver(t *testing.T) {
+	la := mustZone(t, "America/Los_Angeles")
+	tests := []struct {
+		name     string
+		loc      *time.Location
+		from, to time.Time
+		want     time.Time
+	}{
+		{"before the window", la, utcAt(2026, 11, 1, 7, 0, 0), utcAt(2026, 11, 1, 7, 30, 0), utcAt(2026, 11, 1, 7, 0, 0)},
+		{"entering the window", la, utcAt(2026, 11, 1, 7, 30, 0), utcAt(2026, 11, 1, 8, 30, 0), utcAt(2026, 11, 1, 7, 0, 0)},
+		{"inside the window", la, utcAt(2026, 11, 1, 8, 30, 0), utcAt(2026, 11, 1, 9, 30, 0), utcAt(2026, 11, 1, 7, 30, 0)},
+		{"leaving the window", la, utcAt(2026, 11, 1, 9, 0, 0), utcAt(2026, 11, 1, 12, 0, 0), utcAt(2026, 11, 1, 8, 0, 0)},
+		{"after the window", la, utcAt(2026, 11, 1, 10, 0, 0), utcAt(2026, 11, 1, 11, 0, 0), utcAt(2026, 11, 1, 10, 0, 0)},
+		{"a day before", la, utcAt(2026, 10, 31, 7, 0, 0), utcAt(2026, 11, 2, 0, 0, 0), utcAt(2026, 10, 31, 7, 0, 0)},
+		{"empty range", la, utcAt(2026, 11, 1, 8, 30, 0), utcAt(2026, 11, 1, 8, 30, 0), utcAt(2026, 11, 1, 7, 30, 0)},
+		{"UTC", time.UTC, utcAt(2026, 11, 1, 8, 0, 0), utcAt(2026, 11, 1, 12, 0, 0), utcAt(2026, 11, 1, 8, 0, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := EarliestReachOver(tt.from, tt.to, tt.loc)
+			if !got.Equal(tt.want) {
+				t.Errorf("EarliestReachOver = %v, want %v", got.UTC(), tt.want)
+			}
+			// It is the minimum of EarliestReach over the range.
+			for at := tt.from; !at.After(tt.to); at = at.Add(time.Minute) {
+				if r := EarliestReach(at, tt.loc); r.Before(got) {
+					t.Fatalf("EarliestReach(%v) = %v is below the reported minimum %v", at.UTC(), r.UTC(), got.UTC())
+				}
+			}
+		})
+	}
+}

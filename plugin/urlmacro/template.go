@@ -158,6 +158,21 @@ func (t *Template) Reach(from time.Time) time.Time {
 	return reach
 }
 
+// ReachOver is the earliest Reach(t) for t in [from, to]: what a lower bound
+// known only to lie in that range may reach back to.
+func (t *Template) ReachOver(from, to time.Time) time.Time {
+	reach := from
+	for _, seg := range t.segments {
+		if seg.macro == nil || seg.macro.kind != kindLowerBound {
+			continue
+		}
+		if r := timefmt.EarliestReachOver(from, to, seg.macro.loc); r.Before(reach) {
+			reach = r
+		}
+	}
+	return reach
+}
+
 // writeQueryEscaped writes v escaped exactly as url.QueryEscape would,
 // without allocating a string per value.
 func writeQueryEscaped(b *strings.Builder, v []byte) {
