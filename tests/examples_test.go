@@ -82,7 +82,7 @@ func TestCallbackExampleDeliversToAnHTTPCallback(t *testing.T) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		defer mu.Unlock()
-		if failures < 3 {
+		if failures < 2 {
 			failures++
 			w.WriteHeader(http.StatusBadGateway)
 			return

@@ -236,17 +236,24 @@ func (p *resourcePoller) deliver(ctx context.Context, events []event.Event, poll
 		}
 		batch = append(batch, msg)
 	}
-	unacked := int64(len(batch))
-	p.metrics.unacked.Incr(unacked, p.conf.objectType)
+	n := int64(len(batch))
+	p.setUnacked(n)
 	release := func(ctx context.Context) {
-		p.metrics.unacked.Decr(unacked, p.conf.objectType)
+		p.setUnacked(-n)
 		ack(ctx)
 	}
 	select {
 	case p.out <- delivery{batch: batch, ack: release}:
 		return nil
 	case <-ctx.Done():
-		p.metrics.unacked.Decr(unacked, p.conf.objectType)
+		p.setUnacked(-n)
 		return ctx.Err()
 	}
+}
+
+// setUnacked moves the count of unacknowledged messages by delta. The
+// gauge is Set from our own count: Benthos' labelled gauges do not keep a
+// value between Incr calls.
+func (p *resourcePoller) setUnacked(delta int64) {
+	p.metrics.unacked.Set(p.unacked.Add(delta), p.conf.objectType)
 }

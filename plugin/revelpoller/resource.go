@@ -3,6 +3,7 @@ package revelpoller
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
@@ -45,6 +46,8 @@ type resourcePoller struct {
 	// added the ids emitted since, which the next listing must account for.
 	known *checkpoint.IDs
 	added map[int64]struct{}
+
+	unacked atomic.Int64 // messages delivered and not yet acknowledged
 }
 
 // errBudget ends a poll that read max_requests_per_poll pages before its

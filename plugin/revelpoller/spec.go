@@ -246,5 +246,6 @@ output:
     headers:
       Content-Type: application/json
     retries: 10
+    backoff_on: [429, 500, 502, 503, 504]
     max_retry_backoff: 5m
 `

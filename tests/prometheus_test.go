@@ -1,0 +1,138 @@
+package tests
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	_ "github.com/revel-connect/revel-connect/plugin/prometheus"
+	"github.com/revel-connect/revel-connect/revelsim"
+)
+
+// loopbackAddr finds a free port on 127.0.0.1 for Benthos' HTTP server,
+// which cannot report the port it picked for :0.
+func loopbackAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// scrapeMetrics reads url as Prometheus 2 would, accepting only classic
+// names; it returns nil while the server is not up yet.
+func scrapeMetrics(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("scrape does not parse: %v", err)
+	}
+	return fams
+}
+
+// metricValue is the value of the series of family name whose labels
+// include want, or -1 if there is none.
+func metricValue(fams map[string]*dto.MetricFamily, name string, want map[string]string) float64 {
+	for _, m := range fams[name].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.Label {
+			labels[l.GetName()] = l.GetValue()
+		}
+		match := true
+		for k, v := range want {
+			match = match && labels[k] == v
+		}
+		if !match {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			return m.Counter.GetValue()
+		case m.Gauge != nil:
+			return m.Gauge.GetValue()
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount())
+		}
+	}
+	return -1
+}
+
+// TestPrometheusScrapeOfARunningPipeline serves /metrics from Benthos' own
+// HTTP server, configured as users configure it, and checks Benthos',
+// a processor's and revel_poller's metrics with their labels.
+func TestPrometheusScrapeOfARunningPipeline(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	for i := 0; i < 3; i++ {
+		sim.Insert("Employee", map[string]any{"first_name": fmt.Sprint("E", i)})
+	}
+	addr := loopbackAddr(t)
+	conf := pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", "")) + fmt.Sprintf(`
+http:
+  enabled: true
+  address: %s
+metrics:
+  prometheus:
+    add_process_metrics: true
+pipeline:
+  processors:
+    - metric:
+        type: counter
+        name: revel_events_seen
+        labels:
+          event_type: ${! @revel_event_type }
+output:
+  drop: {}
+`, addr)
+	runYAML(t, conf, nil)
+	url := "http://" + addr + "/metrics"
+
+	var fams map[string]*dto.MetricFamily
+	eventually(t, func() string { return fmt.Sprintf("input_received in %v", fams["input_received"]) }, func() bool {
+		fams = scrapeMetrics(t, url)
+		return metricValue(fams, "output_sent", nil) == 3
+	})
+	eventually(t, func() string { return "further polls" }, cycles(sim, "/resources/Employee/", 3))
+	fams = scrapeMetrics(t, url)
+
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   func(float64) bool
+	}{
+		{"input_received", map[string]string{"path": "root.input"}, func(v float64) bool { return v == 3 }},
+		{"output_sent", map[string]string{"path": "root.output"}, func(v float64) bool { return v == 3 }},
+		{"output_latency_seconds", map[string]string{"path": "root.output"}, func(v float64) bool { return v >= 1 }},
+		{"revel_events_seen", map[string]string{"event_type": "CREATED"}, func(v float64) bool { return v == 3 }},
+		{"revel_poller_polls_total", map[string]string{"resource": "employees"}, func(v float64) bool { return v >= 3 }},
+		{"revel_poller_events_total", map[string]string{"resource": "employees", "type": "CREATED"}, func(v float64) bool { return v == 3 }},
+		{"revel_poller_responses_total", map[string]string{"resource": "employees", "class": "2xx"}, func(v float64) bool { return v >= 3 }},
+		{"revel_poller_cursor_lag_seconds", map[string]string{"resource": "employees"}, func(v float64) bool { return v >= 0 }},
+		{"process_start_time_seconds", nil, func(v float64) bool { return v > 0 }},
+	} {
+		if v := metricValue(fams, c.name, c.labels); !c.want(v) {
+			t.Errorf("%s%v = %v", c.name, c.labels, v)
+		}
+	}
+	for name := range fams {
+		if strings.HasSuffix(name, "_ns") {
+			t.Errorf("%s is served in nanoseconds", name)
+		}
+	}
+}
