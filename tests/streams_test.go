@@ -19,24 +19,6 @@ import (
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 
-// streamsBinary is revel-connect as users run it: REVEL_CONNECT_BIN when
-// CI has built it, otherwise built here.
-func streamsBinary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("REVEL_CONNECT_BIN"); bin != "" {
-		abs, err := filepath.Abs(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return abs
-	}
-	bin := filepath.Join(t.TempDir(), "revel-connect")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/revel-connect").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // streamTenant is one Revel tenant: its own simulator and credentials.
 type streamTenant struct {
 	id       string
@@ -218,7 +200,7 @@ func (s *streamsServer) list(t *testing.T) map[string]struct {
 // others keep delivering.
 func TestStreamsModeAddsAndRemovesTenantsAtRuntime(t *testing.T) {
 	const signingKey = "streams-signing-key"
-	bin := streamsBinary(t)
+	bin := revelConnect(t)
 	callback := &tenantCallback{key: signingKey, events: map[string]map[string]int{}}
 	receiver := httptest.NewServer(callback)
 	defer receiver.Close()

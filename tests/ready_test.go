@@ -1,0 +1,86 @@
+package tests
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revel-connect/revel-connect/revelsim"
+)
+
+// runBinary starts `revel-connect run` on conf with its HTTP server on a
+// free loopback port, and returns that server's base URL and the logs.
+func runBinary(t *testing.T, conf string) (string, *logBuffer) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	file := filepath.Join(t.TempDir(), "pipeline.yaml")
+	if err := os.WriteFile(file, []byte(fmt.Sprintf("http:\n  address: %s\n%s", addr, conf)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	cmd := exec.Command(revelConnect(t), "run", file)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Error("revel-connect did not stop within 10s of SIGINT")
+		}
+	})
+	return "http://" + addr, logs
+}
+
+// readiness returns /ready's status, or 0 while the server is not up.
+func readiness(base string) (int, string) {
+	resp, err := http.Get(base + "/ready")
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestReadyReflectsRejectedCredentials(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	sim.Insert("Employee", nil)
+	conf := pollerConf(base, "", "", resource("employees", "/resources/Employee/", "")) + "output:\n  drop: {}\n"
+
+	wrong := strings.Replace(conf, "api_secret: "+apiSecret, "api_secret: not-the-secret", 1)
+	api, logs := runBinary(t, wrong)
+	eventually(t, func() string { return logs.String() }, func() bool {
+		return strings.Count(logs.String(), "Revel rejects the credentials for employees") >= 2
+	})
+	if code, body := readiness(api); code != http.StatusServiceUnavailable {
+		t.Fatalf("/ready = %d %q while Revel rejects the credentials, want 503", code, body)
+	}
+	if strings.Contains(logs.String(), "not-the-secret") {
+		t.Fatal("the secret was logged")
+	}
+
+	api, logs = runBinary(t, conf)
+	eventually(t, func() string { code, body := readiness(api); return fmt.Sprintf("%d %s\n%s", code, body, logs.String()) }, func() bool {
+		code, _ := readiness(api)
+		return code == http.StatusOK
+	})
+}
