@@ -79,7 +79,10 @@ func TestReadyReflectsRejectedCredentials(t *testing.T) {
 	}
 
 	api, logs = runBinary(t, conf)
-	eventually(t, func() string { code, body := readiness(api); return fmt.Sprintf("%d %s\n%s", code, body, logs.String()) }, func() bool {
+	eventually(t, func() string {
+		code, body := readiness(api)
+		return fmt.Sprintf("%d %s\n%s", code, body, logs.String())
+	}, func() bool {
 		code, _ := readiness(api)
 		return code == http.StatusOK
 	})
