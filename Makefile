@@ -7,7 +7,7 @@ BIN     := bin/revel-connect
 # Example configs read these when linted.
 LINT_ENV := REVEL_SUBDOMAIN=acme REVEL_API_KEY=key REVEL_API_SECRET=secret CALLBACK_URL=https://example.com/hook
 
-.PHONY: build test lint-configs fmt-check vet
+.PHONY: build test lint-configs fmt-check vet docs
 
 build:
 	CGO_ENABLED=0 go build -trimpath -tags timetzdata -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/revel-connect
@@ -21,5 +21,11 @@ vet:
 lint-configs: build
 	$(LINT_ENV) $(BIN) lint config/*.yaml
 
+# The end-to-end tests of cmd/revel-connect run this very binary (the demo,
+# the simulator, lint of the printed pipeline) instead of building their own.
 test: fmt-check vet lint-configs
-	go test -count=1 ./...
+	REVEL_CONNECT_BIN=$(CURDIR)/$(BIN) go test -count=1 ./...
+
+# Regenerates docs/reference from the components' config specs.
+docs:
+	go run ./cmd/revel-connect docs

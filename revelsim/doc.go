@@ -27,7 +27,9 @@
 // One Server is one tenant. Mutate it with Insert/Update/Delete (or
 // SeedTenant/SeedEmployees), serve it with Start or as an http.Handler,
 // and inspect what clients sent with Requests. Drive Options.Clock to
-// control created_date/updated_date.
+// control created_date/updated_date. A Generator keeps a tenant changing
+// (shifts clocked in and out, orders opened, paid and voided, punches
+// hard-deleted), as `revel-connect demo` and `revel-connect simulator` do.
 //
 // Behaviour that Revel does not document is modelled on Tastypie's
 // defaults and flagged in the doc comments; two deliberate choices: filter

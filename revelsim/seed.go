@@ -2,7 +2,6 @@ package revelsim
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -141,8 +140,7 @@ func SeedTenant(s *Server, rnd *rand.Rand) {
 	for _, name := range roleNames {
 		g.insert("Role", 30*24*time.Hour, map[string]any{"name": name, "active": true})
 	}
-	departments := []string{"Service Crew", "Kitchen"}
-	for _, name := range departments {
+	for _, name := range departmentNames {
 		g.insert("Department", 30*24*time.Hour, map[string]any{"name": name, "active": true})
 	}
 	g.insert("User", 30*24*time.Hour, map[string]any{"username": "admin", "email": "admin@example.com",
@@ -166,15 +164,14 @@ func SeedTenant(s *Server, rnd *rand.Rand) {
 		}
 		g.s.Insert("Employee", fields)
 		if e != 10 {
-			g.shifts(e, fields, departments)
+			g.shifts(e, fields)
 		}
 	}
 
 	for i, name := range []string{"Burgers", "Drinks", "Desserts", "Seasonal"} {
 		g.insert("ProductCategory", 30*24*time.Hour, map[string]any{"name": name, "active": i != 3, "establishment": "/enterprise/Establishment/1/"})
 	}
-	products := []product{{"Classic Burger", 9.5}, {"Veggie Burger", 10.25}, {"Lemonade", 3.0}, {"Cola", 2.5}, {"Brownie", 4.75}, {"Pumpkin Pie", 5.5}}
-	for i, p := range products {
+	for i, p := range menu {
 		g.insert("Product", 30*24*time.Hour, map[string]any{"name": p.name, "price": p.price, "active": true,
 			"category": "/products/ProductCategory/" + strconv.Itoa(i/2+1) + "/", "uuid": g.uuid(), "establishment": "/enterprise/Establishment/1/"})
 	}
@@ -185,7 +182,7 @@ func SeedTenant(s *Server, rnd *rand.Rand) {
 	}
 
 	for o := 1; o <= 8*len(estab); o++ {
-		g.order(o, (o-1)/8+1, products)
+		g.order(o, (o-1)/8+1)
 	}
 	for e := int64(1); e <= 9; e++ {
 		for d := 1; d <= 2; d++ {
@@ -200,14 +197,6 @@ func SeedTenant(s *Server, rnd *rand.Rand) {
 		}
 	}
 }
-
-type product struct {
-	name  string
-	price float64
-}
-
-// cents rounds money the way a POS stores it.
-func cents(x float64) float64 { return math.Round(x*100) / 100 }
 
 // gen holds SeedTenant's state.
 type gen struct {
@@ -246,8 +235,7 @@ func employeeURI(id int64) string { return "/resources/Employee/" + strconv.Form
 // shifts adds three TimeSheetEntries (research §6.1 shape) for employee e;
 // the newest is still open for every third employee. parent is the entry's
 // own URI, as in the captured sample.
-func (g *gen) shifts(e int64, emp map[string]any, departments []string) {
-	role := roleNames[e%4]
+func (g *gen) shifts(e int64, emp map[string]any) {
 	for day := 2; day >= 0; day-- {
 		// Shifts start 7-8h ago (minus whole days) and last 6-7h, so every
 		// clock_out is in the past.
@@ -258,13 +246,8 @@ func (g *gen) shifts(e int64, emp map[string]any, departments []string) {
 		if day == 0 && e%3 == 0 { // still on shift
 			out, updated = nil, created
 		}
-		fields := map[string]any{
-			"break_length": nil, "break_type": nil, "clock_in": g.s.naive(in), "clock_out": out,
-			"created_by": emp["user"], "created_date": created,
-			"department_name": departments[e%2], "employee": employeeURI(e), "establishment": emp["establishment"],
-			"is_auto_clock_out": nil, "returned_date": nil, "role_name": role, "role_wage": []float64{0.0, 15.5, 17.25, 21.0}[e%4],
-			"stage": 0, "updated_by": emp["user"], "updated_date": updated, "exempt_salaried": false, "remarks": "",
-		}
+		fields := shiftRecord(e, emp["user"].(string), emp["establishment"].(string), g.s.naive(in), out)
+		fields["created_date"], fields["updated_date"] = created, updated
 		id := g.s.Insert("TimeSheetEntry", fields)
 		g.s.Update("TimeSheetEntry", id, map[string]any{"parent": "/resources/TimeSheetEntry/" + strconv.FormatInt(id, 10) + "/", "updated_date": updated}) //nolint:errcheck // id was just inserted
 	}
@@ -272,66 +255,34 @@ func (g *gen) shifts(e int64, emp map[string]any, departments []string) {
 
 // order adds Order o (research §6.3 shape) at establishment est with its
 // items and, when closed and not deleted, its payment.
-func (g *gen) order(o, est int, products []product) {
+func (g *gen) order(o, est int) {
 	estURI := "/enterprise/Establishment/" + strconv.Itoa(est) + "/"
 	local := o % 8
 	closed, deleted := local != 3, local == 5
 	ago := time.Duration(48*60-o*100) * time.Minute
 	created := g.stamp(ago)
-	var subtotal float64
-	type item struct {
-		product  int
-		quantity int64
-	}
-	items := make([]item, 1+g.rnd.IntN(3))
-	for i := range items {
-		items[i] = item{g.rnd.IntN(len(products)), int64(1 + g.rnd.IntN(2))}
-		subtotal += products[items[i].product].price * float64(items[i].quantity)
-	}
-	subtotal = cents(subtotal)
-	tax := cents(subtotal * 0.0825)
+	items := g.drawItems()
 	user := "/enterprise/User/" + strconv.Itoa(2+o%9) + "/"
-	station := "/resources/PosStation/" + strconv.Itoa(est) + "/"
-	remaining := 0.0
-	if !closed {
-		remaining = cents(subtotal + tax)
-	}
 	customer := any(nil)
 	if o%4 == 0 {
 		customer = "/resources/Customer/" + strconv.Itoa(o%5+1) + "/"
 	}
-	id := g.s.Insert("Order", map[string]any{
-		"uuid": g.uuid(), "establishment": estURI, "created_date": created, "updated_date": g.stamp(ago - 7*time.Minute),
-		"created_by": user, "updated_by": user, "created_at": station, "last_updated_at": station,
-		"closed": closed, "deleted": deleted, "is_unpaid": !closed, "web_order": o%6 == 0, "dining_option": int64(o % 5),
-		"pos_mode": "Q", "local_id": strconv.Itoa(57000 + o), "number_of_people": int64(1 + o%4), "customer": customer,
-		"subtotal": subtotal, "tax": tax, "final_total": cents(subtotal + tax), "discount_amount": 0.0,
-		"discount_total_amount": 0.0, "discount_reason": "", "gratuity": 0.0, "remaining_due": remaining,
-		"has_items": true, "has_history": true, "notes": "",
-	})
-	orderURI := "/resources/Order/" + strconv.FormatInt(id, 10) + "/"
+	order := orderRecord(g.uuid(), estURI, user, o, items, closed, deleted, customer)
+	order["created_date"], order["updated_date"] = created, g.stamp(ago-7*time.Minute)
+	id := g.s.Insert("Order", order)
+	orderURI := objectURI("Order", id)
 	for _, it := range items {
-		p := products[it.product]
 		deletedDate := any(nil)
 		if deleted {
 			deletedDate = g.stamp(ago - 5*time.Minute)
 		}
-		g.s.Insert("OrderItem", map[string]any{
-			"uuid": g.uuid(), "order": orderURI, "establishment": estURI,
-			"product": "/resources/Product/" + strconv.Itoa(it.product+1) + "/", "product_name_override": "",
-			"quantity": it.quantity, "price": p.price, "pure_sales": cents(p.price * float64(it.quantity)),
-			"tax_amount": cents(p.price * float64(it.quantity) * 0.0825), "modifieritems": []any{},
-			"deleted": deleted, "deleted_date": deletedDate, "voided_date": nil, "voided_by": nil,
-			"created_date": created, "updated_date": g.stamp(ago - 6*time.Minute), "created_by": user, "updated_by": user,
-		})
+		item := itemRecord(g.uuid(), orderURI, estURI, user, it, deleted, deletedDate)
+		item["created_date"], item["updated_date"] = created, g.stamp(ago-6*time.Minute)
+		g.s.Insert("OrderItem", item)
 	}
 	if closed && !deleted {
-		g.s.Insert("Payment", map[string]any{
-			"uuid": g.uuid(), "order": orderURI, "establishment": estURI, "amount": cents(subtotal + tax),
-			"tip": float64(g.rnd.IntN(300)) / 100, "payment_type": int64(1 + o%3), "refunded": false,
-			"refund_transaction_id": nil, "transaction_id": strconv.Itoa(900000 + o),
-			"payment_date": g.stamp(ago - 6*time.Minute), "created_date": g.stamp(ago - 6*time.Minute),
-			"updated_date": g.stamp(ago - 6*time.Minute), "created_by": user, "updated_by": user,
-		})
+		payment := paymentRecord(g.uuid(), orderURI, estURI, user, o, order["final_total"].(float64), float64(g.rnd.IntN(300))/100)
+		payment["payment_date"], payment["created_date"], payment["updated_date"] = g.stamp(ago-6*time.Minute), g.stamp(ago-6*time.Minute), g.stamp(ago-6*time.Minute)
+		g.s.Insert("Payment", payment)
 	}
 }

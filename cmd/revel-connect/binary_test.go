@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// waitLimit bounds every wait for an outcome.
+const waitLimit = 30 * time.Second
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+	buildDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// binary returns revel-connect built as the Dockerfile and `make build`
+// build it. REVEL_CONNECT_BIN names an already built one (make test passes
+// bin/revel-connect, so CI checks the very binary it built).
+func binary(t *testing.T) string {
+	t.Helper()
+	if bin := os.Getenv("REVEL_CONNECT_BIN"); bin != "" {
+		abs, err := filepath.Abs(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abs
+	}
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "revel-connect-bin-"); buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(buildDir, "revel-connect")
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", "timetzdata", "-ldflags", "-s -w -X main.version=test", "-o", builtBin, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = &buildError{err, string(out)}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
+
+// process is a running revel-connect whose output is read line by line.
+type process struct {
+	cmd     *exec.Cmd
+	lines   chan string // closed at the end of output
+	stderr  *syncBuffer
+	done    chan struct{} // closed once exited; then waitErr is set
+	waitErr error
+}
+
+// start runs the binary with args; the test's cleanup kills it if it is
+// still running.
+func start(t *testing.T, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd, lines: make(chan string, 1<<16), stderr: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.lines <- sc.Text()
+		}
+		close(p.lines)
+		p.waitErr = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill() // a no-op once it has exited
+		<-p.done
+	})
+	return p
+}
+
+// until reads lines until match returns true for one, failing the test if
+// the process ends or waitLimit passes first. It returns the lines read.
+func (p *process) until(t *testing.T, what string, match func(line string) bool) []string {
+	t.Helper()
+	var read []string
+	deadline := time.After(waitLimit)
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				t.Fatalf("exited before %s; output:\n%s\nstderr:\n%s", what, strings.Join(read, "\n"), p.stderr)
+			}
+			read = append(read, line)
+			if match(line) {
+				return read
+			}
+		case <-deadline:
+			t.Fatalf("no %s within %s; output:\n%s\nstderr:\n%s", what, waitLimit, strings.Join(read, "\n"), p.stderr)
+		}
+	}
+}
+
+// stop interrupts the process as Ctrl-C does and returns the rest of its
+// output once it has exited, failing unless it exits cleanly in time.
+func (p *process) stop(t *testing.T, sig os.Signal) []string {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	var rest []string
+	deadline := time.After(waitLimit)
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if ok {
+				rest = append(rest, line)
+				continue
+			}
+			<-p.done
+			if p.waitErr != nil {
+				t.Fatalf("after %v: %v; stderr:\n%s", sig, p.waitErr, p.stderr)
+			}
+			return rest
+		case <-deadline:
+			t.Fatalf("still running %s after %v", waitLimit, sig)
+		}
+	}
+}
+
+// syncBuffer collects a process's stderr.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// cmdOutput runs the binary to completion and returns its combined output.
+func cmdOutput(t *testing.T, args ...string) ([]byte, error) {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	for _, kv := range os.Environ() { // as a user without these exported
+		if !strings.HasPrefix(kv, "REVEL_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	return cmd.CombinedOutput()
+}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// pipelineOptions shape the pipeline that `demo` runs and prints and that
+// `simulator` suggests. Connection settings are written as environment
+// references with defaults, so the printed file runs unchanged against
+// `revel-connect simulator` and, with the variables exported, elsewhere;
+// the demo supplies its own values through the same variables.
+type pipelineOptions struct {
+	zone        string        // IANA zone of the tenant's naive dates
+	interval    time.Duration // refresh_interval
+	baseURL     string        // default of ${REVEL_BASE_URL}
+	apiKey      string        // default of ${REVEL_API_KEY}
+	apiSecret   string        // default of ${REVEL_API_SECRET}; empty = no default, so it is never written down
+	stateDir    string        // default of ${REVEL_STATE_DIR}
+	output      string        // callback URL; empty = stdout
+	runCommands []string      // how the header comment says to run it
+}
+
+// pollerResource is one resource the demo pipeline polls.
+type pollerResource struct {
+	Name, Path, HubKey string
+	SoftDelete         bool // Revel flags these deleted=true instead of removing them
+	HardDelete         bool // Revel removes these outright: only listing ids finds it
+}
+
+// demoResources are what a restaurant integration usually wants; Revel
+// sends webhooks for none of their edits.
+var demoResources = []pollerResource{
+	{Name: "employees", Path: "/resources/Employee/", HubKey: "employee"},
+	{Name: "timesheets", Path: "/resources/TimeSheetEntry/", HubKey: "employee", HardDelete: true},
+	{Name: "orders", Path: "/resources/Order/", HubKey: "pos", SoftDelete: true},
+	{Name: "payments", Path: "/resources/Payment/", HubKey: "pos"},
+}
+
+// reconcileEvery is how many polls apart the id listings that find hard
+// deletes are: each lists every id, so they are sparser than polls.
+const reconcileEvery = 5
+
+// validZone accepts IANA names only: they go into URL macros, where
+// "Local" or an offset such as -08:00 would mean something else.
+func validZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" || strings.ContainsAny(name, ":}") {
+		return nil, fmt.Errorf("zone %q: give an IANA zone name such as America/Los_Angeles", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("zone %q: %w", name, err)
+	}
+	return loc, nil
+}
+
+func validCallback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(raw, "${") {
+		return fmt.Errorf("output %q: give an absolute http(s) URL such as http://127.0.0.1:9000/events", raw)
+	}
+	return nil
+}
+
+// pipelineParts are a pipeline's sections as StreamBuilder takes them:
+// input and output components, and the resources.
+type pipelineParts struct {
+	header, input, resources, output string
+}
+
+// parts renders the pipeline's sections.
+func (o pipelineOptions) parts() (pipelineParts, error) {
+	if o.interval <= 0 {
+		return pipelineParts{}, errors.New("interval must be longer than zero")
+	}
+	data := map[string]any{
+		"Zone":        o.zone,
+		"Interval":    o.interval.String(),
+		"Reconcile":   (reconcileEvery * o.interval).String(),
+		"BaseURL":     o.baseURL,
+		"APIKey":      o.apiKey,
+		"APISecret":   o.apiSecret,
+		"StateDir":    o.stateDir,
+		"Output":      o.output,
+		"Resources":   demoResources,
+		"RunCommands": o.runCommands,
+	}
+	var p pipelineParts
+	for name, dst := range map[string]*string{"header": &p.header, "input": &p.input, "resources": &p.resources, "output": &p.output} {
+		var b strings.Builder
+		if err := pipelineTemplates.ExecuteTemplate(&b, name, data); err != nil {
+			return p, err
+		}
+		*dst = b.String()
+	}
+	return p, nil
+}
+
+// yaml is the whole pipeline file.
+func (p pipelineParts) yaml() string {
+	return p.header + "input:\n" + indent(p.input) + "\n" + p.resources + "\noutput:\n" + indent(p.output)
+}
+
+func indent(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "")
+}
+
+// envDefault writes a ${NAME:default} reference. Benthos ends the default
+// at the first "}", so such values are refused by the callers' checks.
+func envDefault(name, def string) string {
+	if def == "" {
+		return "${" + name + "}"
+	}
+	return "${" + name + ":" + def + "}"
+}
+
+var pipelineTemplates = template.Must(template.New("pipeline").Funcs(template.FuncMap{
+	"env":   envDefault,
+	"quote": strconv.Quote, // a Go quoted string is a valid YAML double-quoted scalar
+}).Parse(`
+{{- define "header" -}}
+# Polls a Revel tenant's employees, timesheets, orders and payments every
+# {{.Interval}} and {{if .Output}}POSTs each change, as a Cloud Elements event notification,
+# to {{.Output}}{{else}}prints each change as a Cloud Elements event notification{{end}}.
+#
+{{- range .RunCommands}}
+#   {{.}}
+{{- end}}
+#
+# By default it polls ` + "`revel-connect simulator`" + `. For a real tenant set
+# REVEL_BASE_URL=https://<subdomain>.revelup.com, REVEL_API_KEY and
+# REVEL_API_SECRET, and set the zone below to the tenant's (Revel reports it
+# as meta.time_zone). start_from: earliest replays all history first.
+{{end -}}
+
+{{- define "input" -}}
+revel_poller:
+  base_url: {{env "REVEL_BASE_URL" .BaseURL}}
+  api_key: {{env "REVEL_API_KEY" .APIKey}}
+  api_secret: {{env "REVEL_API_SECRET" .APISecret}}
+  refresh_interval: {{.Interval}}
+  start_from: earliest
+  # Re-read a little before the cursor so that a change committed while a
+  # poll was reading is still found; repeats are suppressed.
+  poll_delay: 5s
+  checkpoint_cache: checkpoints
+  instance:
+    name: demo
+  resources:
+{{- range .Resources}}
+    {{.Name}}:
+      url: {{.Path}}?updated_date__gte=${{"{{"}}DateTimeZone:{{$.Zone}}:yyyy-MM-dd'T'HH:mm:ss.SSSSSS{{"}}"}}
+      id_field: id
+      hub_key: {{.HubKey}}
+      dates_configuration:
+        updated_date_timezone: {{$.Zone}}
+        created_date_timezone: {{$.Zone}}
+{{- if .SoftDelete}}
+      deleted_field: deleted
+{{- end}}
+{{- if .HardDelete}}
+      reconcile_interval: {{$.Reconcile}}
+{{- end}}
+{{- end}}
+{{end -}}
+
+{{- define "resources" -}}
+cache_resources:
+  - label: checkpoints
+    atomic_file:
+      directory: {{env "REVEL_STATE_DIR" .StateDir}}
+{{end -}}
+
+{{- define "output" -}}
+{{- if .Output -}}
+http_client:
+  url: {{quote .Output}}
+  verb: POST
+  headers:
+    Content-Type: application/json
+    Elements-Webhook-Id: ${! @revel_event_id }
+  timeout: 10s
+  retries: 20
+  max_retry_backoff: 1m
+{{- else -}}
+stdout:
+  codec: lines
+{{- end}}
+{{end -}}
+`))
