@@ -107,7 +107,7 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 			service.NewStringField(fAPIKey).Secret().
 				Description("Revel API key, sent as `API-AUTHENTICATION: <key>:<secret>` to the configured origin only. Or use `oauth2`.").Default(""),
 			service.NewStringField(fAPISecret).Secret().
-				Description("Revel API secret.").Default(""),
+				Description("Revel API secret, the other half of `api_key`. Redacted by `echo` and never logged.").Default(""),
 			service.NewObjectField(fOAuth2,
 				service.NewBoolField(fEnabled).Description("Authenticate with Revel's API Platform instead of `api_key`/`api_secret`.").Default(false),
 				service.NewStringField(fClientID).Description("The partner's client id.").Default(""),
@@ -130,7 +130,7 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 			service.NewObjectMapField(fResources, resourceFields()...).
 				Description("The resources to poll. Each key is the event's `objectType`, as in Cloud Elements' `event.poller.configuration`."),
 			service.NewStringField(fCheckpointCache).
-				Description("A cache resource that keeps each resource's cursor, so a restart resumes where delivery stopped. Use a persistent one: `atomic_file` on a volume (it writes atomically; Benthos' `file` cache does not, and cannot create the key's subdirectory), or redis. Empty keeps cursors in memory only: a restart starts again from `start_from`.").
+				Description("A cache resource that keeps each resource's cursor, so a restart resumes where delivery stopped. Use a persistent one, such as `atomic_file` on a volume: it writes atomically, where Benthos' `file` cache truncates in place and cannot create the key's subdirectory. Empty keeps cursors in memory only: a restart starts again from `start_from`.").
 				Default(""),
 			service.NewStringField(fCheckpointKey).
 				Description("Prefix of the cache keys: each resource's checkpoint is `<checkpoint_key>/<objectType>`. Give every tenant its own when several share a cache.").
@@ -138,7 +138,7 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 			service.NewStringAnnotatedEnumField(fFormat, map[string]string{
 				"cloud_elements": "A Cloud Elements event notification per message, as its callbacks received.",
 				"cloudevents":    "A structured-mode CloudEvents 1.0 JSON event per message: `id` is `revel_event_id`, `type` is `com.revelsystems.<objectType>.<created|updated|deleted>`, `subject` the object id, `time` the updated time, `data` the record. Every message also carries the context attributes as metadata, `ce_*` (Kafka's binary-mode header names) and `ce-*` (HTTP's), so either binding can be produced from headers.",
-			}).Description("The message format.").Default("cloud_elements"),
+			}).Description("How each message's body is written: for consumers of Cloud Elements callbacks, or for CloudEvents consumers.").Default("cloud_elements"),
 			service.NewStringField(fCloudEventsSrc).
 				Description("The CloudEvents `source` of every event; empty derives `<origin>/<objectType>`, e.g. `https://acme.revelup.com/employees`.").
 				Default("").Advanced(),
@@ -184,14 +184,14 @@ func resourceFields() []*service.ConfigField {
 		service.NewStringField(fIDField).
 			Description("JSON path of the record's id, which becomes `objectId` (dot paths, `[0]` indexes and `['quoted names']`).").
 			Example("id"),
-		service.NewStringField(fHubKey).Description("The event's `hubKey`.").Default("employee"),
+		service.NewStringField(fHubKey).Description("The event's `hubKey`: the Cloud Elements hub the resource belonged to, which consumers may route on. Revel's element was in the `employee` hub.").Default("employee"),
 		service.NewObjectField(fDates,
 			service.NewStringField(fUpdatedField).Description("JSON path of the updated time: the cursor and the change's version.").Default("updated_date"),
 			service.NewStringField(fUpdatedFormat).Description("Java SimpleDateFormat pattern of the updated time, or `milliseconds` / `seconds` for epoch numbers. Fractions of any length, or none, match `.SSS`.").Default(javaDateTime),
 			service.NewStringField(fUpdatedZone).Description("Zone of the updated time's naive wall-clock text: set it to the tenant's zone (Revel reports it as `meta.time_zone`). PST follows daylight saving.").Default("PST"),
 			service.NewStringField(fCreatedField).Description("JSON path of the created time; empty makes every change UPDATED.").Default("created_date"),
-			service.NewStringField(fCreatedFormat).Description("Pattern of the created time.").Default(javaDateTime),
-			service.NewStringField(fCreatedZone).Description("Zone of the created time.").Default("PST"),
+			service.NewStringField(fCreatedFormat).Description("Pattern of the created time. Revel writes both dates alike, so it normally matches `updated_date_format`.").Default(javaDateTime),
+			service.NewStringField(fCreatedZone).Description("Zone of the created time. Revel writes both dates in the tenant's zone, so it normally matches `updated_date_timezone`.").Default("PST"),
 		).Description("Where and how each record's dates are written, as in Cloud Elements' `datesConfiguration`."),
 		service.NewStringField(fCreatedTolerance).
 			Description("A record whose updated and created times are at most this far apart is CREATED, otherwise UPDATED; Revel stamps the two separately. A Go duration or a bare number of seconds.").
