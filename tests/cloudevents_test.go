@@ -1,17 +1,13 @@
 package tests
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
-
-	"github.com/redpanda-data/benthos/v4/public/service"
 
 	"github.com/revel-connect/revel-connect/revelsim"
 )
@@ -36,24 +32,15 @@ func runToCallback(t *testing.T, output string) ([]httpDelivery, int64) {
 		got = append(got, httpDelivery{header: r.Header.Clone(), body: body})
 		mu.Unlock()
 	}))
-	defer callback.Close()
+	t.Cleanup(callback.Close)
 
-	b := service.NewStreamBuilder()
-	b.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logs := &logBuffer{}
+	b := newBuilder(logs)
 	addSections(t, b, pollerConf(base, "", "    format: cloudevents\n", resource("orders", "/resources/Order/", "")))
 	if err := b.AddOutputYAML(fmt.Sprintf(output, callback.URL)); err != nil {
 		t.Fatal(err)
 	}
-	stream, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- stream.Run(context.Background()) }()
-	defer func() {
-		_ = stream.StopWithin(waitLimit)
-		<-done
-	}()
+	start(t, b, logs)
 	eventually(t, func() string { return "a delivery" }, func() bool {
 		mu.Lock()
 		defer mu.Unlock()

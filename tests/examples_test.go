@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,8 +18,9 @@ import (
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 
-// exampleEnv is what a user exports before running an example.
-func exampleEnv(extra map[string]string) func(context.Context, string) (string, bool) {
+// exampleEnv is what a user exports before running an example, with extra
+// added or overriding.
+func exampleEnv(extra map[string]string) map[string]string {
 	env := map[string]string{
 		"REVEL_SUBDOMAIN":  "acme",
 		"REVEL_API_KEY":    apiKey,
@@ -30,7 +30,13 @@ func exampleEnv(extra map[string]string) func(context.Context, string) (string, 
 	for k, v := range extra {
 		env[k] = v
 	}
-	return func(_ context.Context, k string) (string, bool) {
+	return env
+}
+
+// exampleLookup looks variables up in exampleEnv(extra).
+func exampleLookup(extra map[string]string) func(string) (string, bool) {
+	env := exampleEnv(extra)
+	return func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
 	}
@@ -53,7 +59,8 @@ func TestExampleConfigsLintClean(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lints, err := schema.NewStreamConfigLinter().SetEnvVarLookupFunc(exampleEnv(nil)).LintYAML(raw)
+			lookup := exampleLookup(nil)
+			lints, err := schema.NewStreamConfigLinter().SetEnvVarLookupFunc(func(_ context.Context, k string) (string, bool) { return lookup(k) }).LintYAML(raw)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,31 +112,14 @@ func TestCallbackExampleDeliversToAnHTTPCallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := service.NewStreamBuilder()
-	b.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	b.SetEnvVarLookupFunc(func(k string) (string, bool) {
-		return exampleEnv(map[string]string{
-			"REVEL_BASE_URL":         base,
-			"REVEL_REFRESH_INTERVAL": "50ms",
-			"REVEL_STATE_DIR":        t.TempDir(),
-			"CALLBACK_URL":           callback.URL,
-			"REVEL_START_FROM":       "earliest",
-			"REVEL_POLL_DELAY":       "0s",
-		})(context.Background(), k)
-	})
-	if err := b.SetYAML(string(raw)); err != nil {
-		t.Fatal(err)
-	}
-	stream, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- stream.Run(context.Background()) }()
-	defer func() {
-		_ = stream.StopWithin(waitLimit)
-		<-done
-	}()
+	runYAML(t, string(raw), exampleLookup(map[string]string{
+		"REVEL_BASE_URL":         base,
+		"REVEL_REFRESH_INTERVAL": "50ms",
+		"REVEL_STATE_DIR":        t.TempDir(),
+		"CALLBACK_URL":           callback.URL,
+		"REVEL_START_FROM":       "earliest",
+		"REVEL_POLL_DELAY":       "0s",
+	}))
 
 	eventually(t, func() string { mu.Lock(); defer mu.Unlock(); return fmt.Sprintf("%d of 6 delivered", len(got)) }, func() bool {
 		mu.Lock()

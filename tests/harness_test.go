@@ -150,17 +150,16 @@ type pipeline struct {
 	logs   *logBuffer
 }
 
-// run builds and starts a stream from conf (input and resources) that
-// delivers into s.
-func run(t *testing.T, conf string, s *sink) *pipeline {
-	t.Helper()
+// newBuilder returns a stream builder that logs everything into logs.
+func newBuilder(logs *logBuffer) *service.StreamBuilder {
 	b := service.NewStreamBuilder()
-	logs := &logBuffer{}
 	b.SetLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 4})))
-	addSections(t, b, conf)
-	if err := b.AddConsumerFunc(s.consume); err != nil {
-		t.Fatal(err)
-	}
+	return b
+}
+
+// start builds b and runs the stream until the test ends.
+func start(t *testing.T, b *service.StreamBuilder, logs *logBuffer) *pipeline {
+	t.Helper()
 	stream, err := b.Build()
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +168,34 @@ func run(t *testing.T, conf string, s *sink) *pipeline {
 	go func() { p.done <- stream.Run(context.Background()) }()
 	t.Cleanup(func() { p.stop(t) })
 	return p
+}
+
+// run builds and starts a stream from conf (input and resources) that
+// delivers into s.
+func run(t *testing.T, conf string, s *sink) *pipeline {
+	t.Helper()
+	logs := &logBuffer{}
+	b := newBuilder(logs)
+	addSections(t, b, conf)
+	if err := b.AddConsumerFunc(s.consume); err != nil {
+		t.Fatal(err)
+	}
+	return start(t, b, logs)
+}
+
+// runYAML builds and starts a stream from a whole config, output included,
+// reading environment variables from env (nil: none).
+func runYAML(t *testing.T, conf string, env func(string) (string, bool)) *pipeline {
+	t.Helper()
+	logs := &logBuffer{}
+	b := newBuilder(logs)
+	if env != nil {
+		b.SetEnvVarLookupFunc(env)
+	}
+	if err := b.SetYAML(conf); err != nil {
+		t.Fatalf("config: %v\n%s", err, conf)
+	}
+	return start(t, b, logs)
 }
 
 // addSections adds an input and resources config to b. SetYAML would also

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -203,22 +202,7 @@ func TestImportedSeedDeliversSignedEvents(t *testing.T) {
 		"input.revel_poller.start_from":       "earliest",
 	})
 
-	b := service.NewStreamBuilder()
-	b.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	b.SetEnvVarLookupFunc(importEnv(map[string]string{"REVEL_STATE_DIR": t.TempDir()}))
-	if err := b.SetYAML(conf); err != nil {
-		t.Fatalf("%v\n%s", err, conf)
-	}
-	stream, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- stream.Run(context.Background()) }()
-	defer func() {
-		_ = stream.StopWithin(waitLimit)
-		<-done
-	}()
+	runYAML(t, conf, importEnv(map[string]string{"REVEL_STATE_DIR": t.TempDir()}))
 
 	delivered := func() map[string]string {
 		mu.Lock()

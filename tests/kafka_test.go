@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -141,28 +139,6 @@ func decode(t *testing.T, rec *kgo.Record) kafkaEvent {
 	}
 	e.version = rows[0].FirstName
 	return e
-}
-
-// runYAML builds and starts a stream from a whole config, output included.
-func runYAML(t *testing.T, conf string, env map[string]string) *pipeline {
-	t.Helper()
-	b := service.NewStreamBuilder()
-	logs := &logBuffer{}
-	b.SetLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if env != nil {
-		b.SetEnvVarLookupFunc(func(k string) (string, bool) { return exampleEnv(env)(context.Background(), k) })
-	}
-	if err := b.SetYAML(conf); err != nil {
-		t.Fatalf("config: %v\n%s", err, conf)
-	}
-	stream, err := b.Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pipeline{stream: stream, done: make(chan error, 1), logs: logs}
-	go func() { p.done <- stream.Run(context.Background()) }()
-	t.Cleanup(func() { p.stop(t) })
-	return p
 }
 
 func kafkaOutput(c *kfake.Cluster, extra string) string {
@@ -326,7 +302,7 @@ func TestKafkaFanoutExampleDeliversToCallbackAndKafka(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runYAML(t, string(raw), map[string]string{
+	runYAML(t, string(raw), exampleLookup(map[string]string{
 		"REVEL_BASE_URL":         base,
 		"REVEL_REFRESH_INTERVAL": "50ms",
 		"REVEL_STATE_DIR":        t.TempDir(),
@@ -335,7 +311,7 @@ func TestKafkaFanoutExampleDeliversToCallbackAndKafka(t *testing.T) {
 		"CALLBACK_URL":           callback.URL,
 		"KAFKA_BROKERS":          strings.Join(cluster.ListenAddrs(), ","),
 		"KAFKA_TOPIC":            kafkaTopic,
-	})
+	}))
 
 	inKafka := func() map[string]int {
 		ids := map[string]int{}

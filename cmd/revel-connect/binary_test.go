@@ -4,67 +4,20 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/revel-connect/revel-connect/internal/testbin"
 )
 
 // waitLimit bounds every wait for an outcome.
 const waitLimit = 30 * time.Second
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-	buildDir  string
-)
+func TestMain(m *testing.M) { testbin.Main(m) }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-// binary returns revel-connect built as the Dockerfile and `make build`
-// build it. REVEL_CONNECT_BIN names an already built one (make test passes
-// bin/revel-connect, so CI checks the very binary it built).
-func binary(t *testing.T) string {
-	t.Helper()
-	if bin := os.Getenv("REVEL_CONNECT_BIN"); bin != "" {
-		abs, err := filepath.Abs(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return abs
-	}
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "revel-connect-bin-"); buildErr != nil {
-			return
-		}
-		builtBin = filepath.Join(buildDir, "revel-connect")
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", "timetzdata", "-ldflags", "-s -w -X main.version=test", "-o", builtBin, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = &buildError{err, string(out)}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
+func binary(t *testing.T) string { return testbin.Path(t) }
 
 // process is a running revel-connect whose output is read line by line.
 type process struct {

@@ -192,6 +192,33 @@ func writeQueryEscaped(b *strings.Builder, v []byte) {
 	}
 }
 
+// EscapeForBenthos doubles the braces of each ${...} macro in raw, the form
+// a Benthos config file needs: Benthos would otherwise substitute the macro
+// as an environment variable. A macro with a '}' in its date pattern cannot
+// be written that way.
+func EscapeForBenthos(raw string) (string, error) {
+	var b strings.Builder
+	for {
+		start := strings.Index(raw, "${")
+		if start < 0 {
+			break
+		}
+		end, err := macroEnd(raw, start)
+		if err != nil {
+			return "", err
+		}
+		inner := raw[start+2 : end-1]
+		if strings.Contains(inner, "}") {
+			return "", fmt.Errorf("macro %q has a } in its pattern, which cannot be written in a Benthos config", raw[start:end])
+		}
+		b.WriteString(raw[:start])
+		b.WriteString("${{" + inner + "}}")
+		raw = raw[end:]
+	}
+	b.WriteString(raw)
+	return b.String(), nil
+}
+
 // macroEnd returns the index just past the macro that starts at s[start:]
 // with "${". A '}' inside a quoted literal of the format does not end it.
 func macroEnd(s string, start int) (int, error) {

@@ -239,3 +239,21 @@ func FuzzParse(f *testing.F) {
 		_ = tmpl.Reach(winterFrom)
 	})
 }
+
+func TestEscapeForBenthos(t *testing.T) {
+	for raw, want := range map[string]string{
+		"/resources/Employee/?updated_date__gte=${DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}": "/resources/Employee/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}",
+		"/x/?a=${epoch}&b=${gmtDate:yyyy}": "/x/?a=${{epoch}}&b=${{gmtDate:yyyy}}",
+		"/resources/Order/?fields=id":      "/resources/Order/?fields=id",
+	} {
+		got, err := EscapeForBenthos(raw)
+		if err != nil || got != want {
+			t.Errorf("EscapeForBenthos(%q) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+	for _, bad := range []string{"/x/?a=${date:'}'yyyy}", "/x/?a=${epoch"} {
+		if _, err := EscapeForBenthos(bad); err == nil {
+			t.Errorf("EscapeForBenthos(%q) accepted it", bad)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/revel-connect/revel-connect/plugin/urlmacro"
 )
 
 // EnvSignatureKey holds the signature key when the pipeline runs; the
@@ -115,7 +117,7 @@ func (s *scalars) plain(value string) string {
 // macros escapes a URL's ${...} macros as ${{...}}, which Benthos'
 // environment substitution turns back into ${...}.
 func (s *scalars) macros(url string) string {
-	escaped, err := escapeMacros(url)
+	escaped, err := urlmacro.EscapeForBenthos(url)
 	if err != nil && s.err == nil {
 		s.err = err
 	}
@@ -152,48 +154,6 @@ func yamlScalar(value string) string {
 	return strings.TrimSuffix(string(out), "\n")
 }
 
-// escapeMacros doubles the braces of each ${...} macro. A quoted '}' inside
-// a macro's date pattern does not end it, as in revel_poller, but Benthos
-// cannot unescape such a macro.
-func escapeMacros(url string) (string, error) {
-	var b strings.Builder
-	for {
-		start := strings.Index(url, "${")
-		if start < 0 {
-			break
-		}
-		end := macroEnd(url, start)
-		if end < 0 {
-			break // urlmacro.Parse reports it
-		}
-		inner := url[start+2 : end-1]
-		if strings.Contains(inner, "}") {
-			return "", fmt.Errorf("macro %q has a } in its pattern, which cannot be written in a Benthos config", url[start:end])
-		}
-		b.WriteString(url[:start])
-		b.WriteString("${{" + inner + "}}")
-		url = url[end:]
-	}
-	b.WriteString(url)
-	return b.String(), nil
-}
-
-// macroEnd returns the index just past the macro starting at start, or -1
-// when it is unterminated.
-func macroEnd(s string, start int) int {
-	inQuote := false
-	for i := start + 2; i < len(s); i++ {
-		switch s[i] {
-		case '\'':
-			inQuote = !inQuote
-		case '}':
-			if !inQuote {
-				return i + 1
-			}
-		}
-	}
-	return -1
-}
 
 // formatDuration writes a duration as people write it: 15m, not 15m0s.
 func formatDuration(d time.Duration) string {
