@@ -7,7 +7,7 @@ BIN     := bin/revel-connect
 # Example configs read these when linted.
 LINT_ENV := REVEL_SUBDOMAIN=acme REVEL_API_KEY=key REVEL_API_SECRET=secret CALLBACK_URL=https://example.com/hook
 
-.PHONY: build test lint-configs fmt-check vet docs
+.PHONY: bench bench-scale build test lint-configs fmt-check vet docs
 
 build:
 	CGO_ENABLED=0 go build -trimpath -tags timetzdata -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/revel-connect
@@ -29,3 +29,12 @@ test: fmt-check vet lint-configs
 # Regenerates docs/reference from the components' config specs.
 docs:
 	go run ./cmd/revel-connect docs
+
+# Throughput and memory of revel_poller against a plain Benthos pipeline and
+# a no-Benthos floor (docs/performance.md); several minutes.
+bench:
+	go run ./cmd/revel-bench throughput -n 100000,1000000
+
+# CPU and memory with hundreds of tenants in streams mode.
+bench-scale:
+	go run ./cmd/revel-bench scale -tenants 100,500

@@ -91,8 +91,9 @@ func (c *CloudElements) Append(dst []byte, events []Event, pollDate, now time.Ti
 	id := NotificationID(events)
 	objectType := events[0].ObjectType
 
-	dst = append(dst, `{"severity":"medium","createdDate":`...)
-	dst = appendString(dst, now.UTC().Format("Mon Jan 02 15:04:05 MST 2006"))
+	dst = append(dst, `{"severity":"medium","createdDate":"`...)
+	dst = now.UTC().AppendFormat(dst, "Mon Jan 02 15:04:05 MST 2006") // nothing in it needs escaping
+	dst = append(dst, '"')
 	dst = append(dst, `,"topic":`...)
 	dst = append(dst, c.topic...)
 	dst = append(dst, `,"action":"create","id":`...)
@@ -117,13 +118,15 @@ func (c *CloudElements) Append(dst []byte, events []Event, pollDate, now time.Ti
 	dst = strconv.AppendInt(dst, pollDate.UnixMilli(), 10)
 	dst = append(dst, `},"events":[`...)
 
-	pollText := pollDate.UTC().Truncate(time.Second).Format(time.RFC3339)
-	for i, e := range events {
+	var pollBuf [32]byte
+	pollText := pollDate.UTC().Truncate(time.Second).AppendFormat(pollBuf[:0], time.RFC3339)
+	for i := range events {
+		e := &events[i]
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"date":`...)
-		dst = appendString(dst, e.Date.UTC().Format(time.RFC3339Nano))
+		dst = appendString(dst, e.DateRFC3339())
 		dst = append(dst, `,"elementKey":`...)
 		dst = append(dst, c.elementKey...)
 		dst = append(dst, `,"pollDate":"`...)

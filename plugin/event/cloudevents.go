@@ -33,7 +33,20 @@ func NewCloudEvents(source string) *CloudEvents {
 // CloudEventType is the CloudEvents type of e:
 // com.revelsystems.<objectType>.<created|updated|deleted>.
 func CloudEventType(e Event) string {
-	return "com.revelsystems." + e.ObjectType + "." + strings.ToLower(string(e.Type))
+	return "com.revelsystems." + e.ObjectType + "." + lowerType(e.Type)
+}
+
+// lowerType is strings.ToLower(t) without allocating for the three types.
+func lowerType(t Type) string {
+	switch t {
+	case Created:
+		return "created"
+	case Updated:
+		return "updated"
+	case Deleted:
+		return "deleted"
+	}
+	return strings.ToLower(string(t))
 }
 
 // Append implements Encoder; events holds exactly one event, as a
@@ -44,12 +57,14 @@ func (c *CloudEvents) Append(dst []byte, events []Event, _, _ time.Time) []byte 
 	dst = appendString(dst, e.ID)
 	dst = append(dst, `,"source":`...)
 	dst = append(dst, c.source...)
-	dst = append(dst, `,"type":`...)
-	dst = appendString(dst, CloudEventType(e))
-	dst = append(dst, `,"subject":`...)
+	dst = append(dst, `,"type":"com.revelsystems.`...)
+	dst = appendEscaped(dst, e.ObjectType)
+	dst = append(dst, '.')
+	dst = appendEscaped(dst, lowerType(e.Type))
+	dst = append(dst, `","subject":`...)
 	dst = appendString(dst, e.ObjectID)
 	dst = append(dst, `,"time":`...)
-	dst = appendString(dst, e.Date.UTC().Format(time.RFC3339Nano))
+	dst = appendString(dst, e.DateRFC3339())
 	dst = append(dst, `,"datacontenttype":"application/json","data":`...)
 	dst = append(dst, e.Raw...)
 	return append(dst, '}')
@@ -59,18 +74,20 @@ func (c *CloudEvents) Append(dst []byte, events []Event, _, _ time.Time) []byte 
 // (Kafka's binary-mode header names) and ce-* (HTTP's).
 func (c *CloudEvents) Attributes(events []Event) []Attribute {
 	e := events[0]
-	values := [...][2]string{
-		{"specversion", "1.0"},
-		{"id", e.ID},
-		{"source", c.raw},
-		{"type", CloudEventType(e)},
-		{"subject", e.ObjectID},
-		{"time", e.Date.UTC().Format(time.RFC3339Nano)},
-		{"datacontenttype", "application/json"},
-	}
+	values := [len(attributeNames)]string{"1.0", e.ID, c.raw, CloudEventType(e), e.ObjectID, e.DateRFC3339(), "application/json"}
 	attrs := make([]Attribute, 0, 2*len(values))
-	for _, v := range values {
-		attrs = append(attrs, Attribute{"ce_" + v[0], v[1]}, Attribute{"ce-" + v[0], v[1]})
+	for i, v := range values {
+		attrs = append(attrs, Attribute{attributeNames[i][0], v}, Attribute{attributeNames[i][1], v})
 	}
 	return attrs
 }
+
+// attributeNames are the context attributes as Kafka (ce_) and HTTP (ce-)
+// header names, in the order Attributes lists them.
+var attributeNames = func() [7][2]string {
+	var names [7][2]string
+	for i, a := range []string{"specversion", "id", "source", "type", "subject", "time", "datacontenttype"} {
+		names[i] = [2]string{"ce_" + a, "ce-" + a}
+	}
+	return names
+}()

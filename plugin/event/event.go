@@ -68,17 +68,32 @@ type Event struct {
 	// Date is the record's version time (its updated time, normally), or
 	// the poll time when the record has none.
 	Date time.Time
-	Raw  string
+	// DateText is Date in UTC as RFC 3339 with nanoseconds, as the id, the
+	// envelope and the metadata carry it; New fills it so it is formatted
+	// once. Empty means format Date.
+	DateText string
+	Raw      string
+}
+
+// DateRFC3339 is DateText, or Date formatted when DateText is not filled
+// in.
+func (e *Event) DateRFC3339() string {
+	if e.DateText != "" {
+		return e.DateText
+	}
+	return e.Date.UTC().Format(time.RFC3339Nano)
 }
 
 // New builds the event for r. pollDate stands in for a missing version time.
 func New(instanceID int64, objectType string, r *record.Record, t Type, pollDate time.Time) Event {
 	e := Event{Type: t, ObjectType: objectType, ObjectID: r.ID, Date: r.Version, Raw: r.Raw}
-	version := r.VersionText
-	if r.VersionErr == nil {
-		version = r.Version.UTC().Format(time.RFC3339Nano)
-	} else {
+	if r.VersionErr != nil {
 		e.Date = pollDate
+	}
+	e.DateText = e.Date.UTC().Format(time.RFC3339Nano)
+	version := e.DateText
+	if r.VersionErr != nil {
+		version = r.VersionText
 	}
 	e.ID = NewID(instanceID, objectType, r.ID, version, t)
 	return e
@@ -87,15 +102,14 @@ func New(instanceID int64, objectType string, r *record.Record, t Type, pollDate
 // NewID derives an event id from what identifies a change, so a change
 // delivered again keeps its id and consumers can drop the repeat.
 func NewID(instanceID int64, objectType, objectID, version string, t Type) string {
-	h := sha256.New()
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(instanceID))
-	h.Write(n[:])
-	for _, s := range []string{objectType, objectID, version, string(t)} {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+	// Hashed in one call from a buffer on the stack: this runs for every
+	// event.
+	var buf [192]byte
+	b := binary.BigEndian.AppendUint64(buf[:0], uint64(instanceID))
+	for _, s := range [...]string{objectType, objectID, version, string(t)} {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
+		b = append(b, s...)
 	}
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }

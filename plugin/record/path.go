@@ -15,6 +15,9 @@ import (
 type Path struct {
 	text  string
 	query string // gjson syntax
+	// key is the member name when the path is one segment, which the
+	// fields of a record are found by in a single pass; "" otherwise.
+	key string
 }
 
 // CompilePath validates p and translates it to the query syntax used at
@@ -26,7 +29,7 @@ func CompilePath(p string) (Path, error) {
 	if src == "" {
 		return Path{}, fmt.Errorf("empty JSON path %q", p)
 	}
-	var segs []string
+	var segs, names []string
 	for i := 0; i < len(src); {
 		switch c := src[i]; {
 		case c == '.':
@@ -48,18 +51,22 @@ func CompilePath(p string) (Path, error) {
 			if inner == "" {
 				return Path{}, fmt.Errorf("JSON path %q has an empty segment", p)
 			}
-			segs = append(segs, gjson.Escape(inner))
+			segs, names = append(segs, gjson.Escape(inner)), append(names, inner)
 			i += end + 1
 		default:
 			end := strings.IndexAny(src[i:], ".[")
 			if end < 0 {
 				end = len(src) - i
 			}
-			segs = append(segs, gjson.Escape(src[i:i+end]))
+			segs, names = append(segs, gjson.Escape(src[i:i+end])), append(names, src[i:i+end])
 			i += end
 		}
 	}
-	return Path{text: p, query: strings.Join(segs, ".")}, nil
+	path := Path{text: p, query: strings.Join(segs, ".")}
+	if len(names) == 1 {
+		path.key = names[0]
+	}
+	return path, nil
 }
 
 func isDigits(s string) bool {
@@ -79,7 +86,3 @@ func (p Path) String() string { return p.text }
 
 // IsZero reports whether the path was never set.
 func (p Path) IsZero() bool { return p.query == "" }
-
-func (p Path) get(raw string) gjson.Result {
-	return gjson.Get(raw, p.query)
-}

@@ -58,16 +58,19 @@ var ErrMissing = errors.New("missing")
 // Read extracts the fields from raw, one JSON object, which it keeps.
 func (f *Fields) Read(raw string) Record {
 	r := Record{Raw: raw}
-	if id := f.ID.get(raw); id.Exists() && id.Type != gjson.Null {
+	paths := [4]*Path{&f.ID, &f.Updated.Path, &f.Created.Path, &f.Deleted}
+	var values [4]gjson.Result
+	lookup(raw, &paths, &values)
+	if id := values[0]; id.Exists() && id.Type != gjson.Null {
 		if id.Type == gjson.String {
 			r.ID = id.Str
 		} else {
 			r.ID = id.Raw
 		}
 	}
-	updatedText, updated, updatedErr := f.Updated.read(raw)
+	updatedText, updated, updatedErr := f.Updated.read(values[1])
 	r.Updated, r.UpdatedErr = updated, updatedErr
-	createdText, created, createdErr := f.Created.read(raw)
+	createdText, created, createdErr := f.Created.read(values[2])
 	r.Created, r.CreatedErr = created, createdErr
 	if f.VersionByCreated {
 		r.VersionText, r.Version, r.VersionErr = createdText, r.Created, r.CreatedErr
@@ -75,16 +78,66 @@ func (f *Fields) Read(raw string) Record {
 		r.VersionText, r.Version, r.VersionErr = updatedText, r.Updated, r.UpdatedErr
 	}
 	if !f.Deleted.IsZero() {
-		r.Deleted = matches(f.Deleted.get(raw), f.DeletedValue)
+		r.Deleted = matches(values[3], f.DeletedValue)
 	}
 	return r
 }
 
-func (d *DateField) read(raw string) (string, time.Time, error) {
+// lookup sets values[i] to what paths[i] selects in raw, as gjson.Get
+// would. Paths that name a member of the record are found together in one
+// pass over its members, stopping once all are found; deeper paths are
+// queried one by one.
+func lookup(raw string, paths *[4]*Path, values *[4]gjson.Result) {
+	wanted := 0
+	for i, p := range paths {
+		switch {
+		case p.key != "":
+			wanted++
+		case !p.IsZero():
+			values[i] = gjson.Get(raw, p.query)
+		}
+	}
+	if wanted == 0 {
+		return
+	}
+	if !isObject(raw) { // gjson reads a number as an index into an array
+		for i, p := range paths {
+			if p.key != "" {
+				values[i] = gjson.Get(raw, p.query)
+			}
+		}
+		return
+	}
+	var found [4]bool
+	for k, v := range members(raw) {
+		for i, p := range paths {
+			if p.key != "" && !found[i] && keyIs(k, p.key) {
+				found[i], values[i] = true, gjson.Parse(v)
+				if wanted--; wanted == 0 {
+					return
+				}
+			}
+		}
+	}
+}
+
+func isObject(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{':
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+func (d *DateField) read(v gjson.Result) (string, time.Time, error) {
 	if d.Path.IsZero() {
 		return "", time.Time{}, ErrMissing
 	}
-	v := d.Path.get(raw)
 	if !v.Exists() || v.Type == gjson.Null {
 		return "", time.Time{}, fmt.Errorf("%s: %w", d.Path, ErrMissing)
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/revel-connect/revel-connect/plugin/timefmt"
 )
 
@@ -30,7 +32,7 @@ func TestCompilePath(t *testing.T) {
 			t.Errorf("CompilePath(%q): %v", path, err)
 			continue
 		}
-		if got := p.get(doc).String(); got != want {
+		if got := get(doc, p).String(); got != want {
 			t.Errorf("path %q = %q, want %q", path, got, want)
 		}
 		if p.String() != path {
@@ -42,6 +44,13 @@ func TestCompilePath(t *testing.T) {
 			t.Errorf("CompilePath(%q) accepted a bad path", bad)
 		}
 	}
+}
+
+// get reads one path the way Read reads its fields.
+func get(doc string, p Path) gjson.Result {
+	var values [4]gjson.Result
+	lookup(doc, &[4]*Path{&p, {}, {}, {}}, &values)
+	return values[0]
 }
 
 func mustPath(t *testing.T, p string) Path {
@@ -140,4 +149,41 @@ func TestDeletedMatchesLoosely(t *testing.T) {
 	if f.Read(`{"id":1}`).Deleted {
 		t.Error("a record without the field counted as deleted")
 	}
+}
+
+// FuzzLookup checks that finding fields in one pass reads what a gjson
+// query per field reads.
+func FuzzLookup(f *testing.F) {
+	for _, doc := range []string{
+		`{"id":1829,"user":{"id":"u-7"},"roles":[{"name":"Cook"}],"Modified Time":"x","a.b":"dotted","we*rd":"star"}`,
+		`{"id": "abc", "updated_date": null, "deleted": "true", "i\u0064": 2, "id": 3}`,
+		`[{"id": 1}, 2]`, `"id"`, `{"0": "zero", "updated_date": "2018-08-20T17:39:00", "deleted": 1.0}`,
+		` { "deleted" : false , "user" : { "id" : 7 } } `,
+	} {
+		f.Add(doc)
+	}
+	paths := []string{"id", "updated_date", "deleted", "user.id", "['Modified Time']", `["a.b"]`, "we*rd", "0", "roles[0].name"}
+	f.Fuzz(func(t *testing.T, doc string) {
+		if !gjson.Valid(doc) {
+			return
+		}
+		for i := 0; i+4 <= len(paths); i++ {
+			var ps [4]*Path
+			for j := range ps {
+				p, err := CompilePath(paths[i+j])
+				if err != nil {
+					t.Fatal(err)
+				}
+				ps[j] = &p
+			}
+			var got [4]gjson.Result
+			lookup(doc, &ps, &got)
+			for j, p := range ps {
+				want := gjson.Get(doc, p.query)
+				if got[j].Type != want.Type || got[j].Raw != want.Raw || got[j].Str != want.Str || got[j].Num != want.Num {
+					t.Errorf("%s in %s = %#v, gjson.Get reads %#v", p, doc, got[j], want)
+				}
+			}
+		}
+	})
 }

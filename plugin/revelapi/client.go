@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -56,9 +58,27 @@ type Options struct {
 	OnRetry func(u *url.URL, attempt int, wait time.Duration, err error)
 	// OnResponse, if set, sees the status of every response received.
 	OnResponse func(status int)
-	// Transport overrides http.DefaultTransport (tests, TLS settings).
+	// Transport overrides the transport all clients share (tests, TLS
+	// settings).
 	Transport http.RoundTripper
 }
+
+// sharedTransport carries every client's requests that set no Transport:
+// http.DefaultTransport's, with no limit on idle connections across hosts.
+// Each tenant is a host of its own, and DefaultTransport keeps only 100
+// idle connections in all, so beyond a few dozen tenants most polls would
+// dial (and, against Revel, handshake TLS) again every interval.
+var sharedTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 0
+	// A tenant's resources poll side by side; keep a connection for each.
+	t.MaxIdleConnsPerHost = 16
+	return t
+}()
+
+// copyBuffers lends io.CopyBuffer its buffer: io.Copy would allocate 32 KiB
+// for every response, an idle poll's few hundred bytes included.
+var copyBuffers = sync.Pool{New: func() any { return new([32 << 10]byte) }}
 
 // Client fetches pages from one Revel origin.
 type Client struct {
@@ -66,6 +86,8 @@ type Client struct {
 	opts  Options
 	http  *http.Client
 	sleep func(context.Context, time.Duration) error // replaced in tests to observe waits
+	// lastBody is the size of the last response body, to size the next.
+	lastBody atomic.Int64
 }
 
 // maxBody guards against a runaway response; a page of 1000 Revel orders is
@@ -88,8 +110,12 @@ func New(opts Options) (*Client, error) {
 		opts.Backoff.Max = max(opts.Backoff.Initial, time.Minute)
 	}
 	c := &Client{base: base, opts: opts, sleep: Sleep}
+	transport := opts.Transport
+	if transport == nil {
+		transport = sharedTransport
+	}
 	c.http = &http.Client{
-		Transport: opts.Transport,
+		Transport: transport,
 		// Redirects would carry the credential header to wherever they
 		// point; only same-origin redirects are followed.
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -262,8 +288,21 @@ func (c *Client) attempt(ctx context.Context, u *url.URL) (*Page, error) {
 		c.opts.OnResponse(resp.StatusCode)
 	}
 
+	// One allocation of the page's size, not a doubling series of copies:
+	// pages are hundreds of kilobytes. A compressed response has no
+	// length, and the last page's size is a good guess.
 	var body strings.Builder
-	_, readErr := io.Copy(&body, io.LimitReader(resp.Body, maxBody+1))
+	size := resp.ContentLength
+	if size <= 0 {
+		size = c.lastBody.Load()
+	}
+	if size > 0 && size <= maxBody {
+		body.Grow(int(size))
+	}
+	buf := copyBuffers.Get().(*[32 << 10]byte)
+	_, readErr := io.CopyBuffer(&body, io.LimitReader(resp.Body, maxBody+1), buf[:])
+	copyBuffers.Put(buf)
+	c.lastBody.Store(int64(body.Len()))
 	if body.Len() > maxBody {
 		return nil, fmt.Errorf("GET %s: response larger than %d MiB; lower page_size", u.Redacted(), maxBody>>20)
 	}
@@ -282,7 +321,7 @@ func (c *Client) attempt(ctx context.Context, u *url.URL) (*Page, error) {
 		}
 		return nil, &retryable{err: fmt.Errorf("GET %s: reading body: %w", u.Redacted(), readErr)}
 	}
-	page, err := decodePage(body.String())
+	page, err := DecodePage(body.String())
 	if err != nil {
 		return nil, &retryable{err: fmt.Errorf("GET %s: %w", u.Redacted(), err)}
 	}

@@ -21,7 +21,9 @@ type Page struct {
 
 var errMalformed = errors.New("malformed list response")
 
-func decodePage(body string) (*Page, error) {
+// DecodePage reads one list response body. The client calls it on every
+// page; it is exported so the benchmark floor decodes exactly as polling does.
+func DecodePage(body string) (*Page, error) {
 	if !gjson.Valid(body) {
 		return nil, errors.New("response body is not valid JSON (truncated?)")
 	}

@@ -41,26 +41,34 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Each page is read while the one before it becomes events: fetching
+	// and decoding take as long as the rest, and run on another core.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ahead := readAhead(ctx, pager)
 	for pages := 1; ; pages++ {
-		page, err := pager.Next(ctx)
-		if errors.Is(err, io.EOF) {
+		f := <-ahead
+		if errors.Is(f.err, io.EOF) {
 			return nil
 		}
-		if err != nil {
-			return err
+		if f.err != nil {
+			return f.err
 		}
+		if !f.done && (p.maxRequests == 0 || pages < p.maxRequests) {
+			ahead = readAhead(ctx, pager)
+		}
+		page := f.page
 		p.onAuth(p.conf.objectType, false)
 		p.metrics.pages.Incr(1, p.conf.objectType)
 		p.metrics.records.Incr(int64(len(page.Objects)), p.conf.objectType)
-		p.paging = pager.Mode()
+		p.paging = f.mode
 		p.checkZone(page.TimeZone)
 		pollDate := p.now()
 
 		next := *cy
 		next.Seen = maps.Clone(cy.Seen)
 		events := p.changes(page.Objects, prev.Seen, &next, pollDate)
-		pos := pager.Position()
-		next.Paging, next.AfterID, next.Offset = string(pager.Mode()), pos.AfterID, pos.Offset
+		next.Paging, next.AfterID, next.Offset = string(f.mode), f.pos.AfterID, f.pos.Offset
 		// The cycle's final cursor will lie between these two bounds;
 		// keep what its boundary could need.
 		lowest := earlier(next.MaxUpdated, next.Started)
@@ -69,20 +77,40 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		cy = &next
 
 		snap := &checkpoint.State{Cursor: prev.Cursor, Through: prev.Through, Seen: prev.Seen, Cycle: cy}
-		if pager.Done() {
+		if f.done {
 			snap = p.finish(prev, cy)
 		}
 		p.state = snap
 		if err := p.emit(ctx, events, snap, pollDate); err != nil {
 			return err
 		}
-		if pager.Done() {
+		if f.done {
 			return nil
 		}
 		if p.maxRequests > 0 && pages >= p.maxRequests {
 			return errBudget
 		}
 	}
+}
+
+// fetched is a page read ahead, with where the pager stood after it.
+type fetched struct {
+	page *revelapi.Page
+	err  error
+	mode revelapi.Paging
+	pos  revelapi.Position
+	done bool
+}
+
+// readAhead reads pager's next page in the background. The pager is used
+// by one readAhead at a time: the next starts once this one is received.
+func readAhead(ctx context.Context, pager *revelapi.Pager) <-chan fetched {
+	ch := make(chan fetched, 1)
+	go func() {
+		page, err := pager.Next(ctx)
+		ch <- fetched{page: page, err: err, mode: pager.Mode(), pos: pager.Position(), done: pager.Done()}
+	}()
+	return ch
 }
 
 // changes reads a page's records into events, leaving out changes already
@@ -213,9 +241,7 @@ func (p *resourcePoller) emit(ctx context.Context, events []event.Event, snap *c
 // deliver hands events to ReadBatch as one batch; ack runs once every
 // message of it is acknowledged.
 func (p *resourcePoller) deliver(ctx context.Context, events []event.Event, pollDate time.Time, ack func(context.Context)) error {
-	for _, e := range events {
-		p.metrics.events.Incr(1, p.conf.objectType, string(e.Type))
-	}
+	p.countEvents(events)
 	now := p.now()
 	batch := make(service.MessageBatch, 0, (len(events)+p.perMessage-1)/p.perMessage)
 	for i := 0; i < len(events); i += p.perMessage {
@@ -225,11 +251,11 @@ func (p *resourcePoller) deliver(ctx context.Context, events []event.Event, poll
 			size += len(e.Raw) + 256
 		}
 		msg := service.NewMessage(p.encoder.Append(make([]byte, 0, size), group, pollDate, now))
-		first := group[0]
+		first := &group[0]
 		msg.MetaSetMut("revel_event_type", string(first.Type))
 		msg.MetaSetMut("revel_object_type", first.ObjectType)
 		msg.MetaSetMut("revel_object_id", first.ObjectID)
-		msg.MetaSetMut("revel_event_date", first.Date.UTC().Format(time.RFC3339Nano))
+		msg.MetaSetMut("revel_event_date", first.DateRFC3339())
 		msg.MetaSetMut("revel_event_id", first.ID)
 		for _, a := range p.encoder.Attributes(group) {
 			msg.MetaSetMut(a.Key, a.Value)
@@ -256,4 +282,25 @@ func (p *resourcePoller) deliver(ctx context.Context, events []event.Event, poll
 // value between Incr calls.
 func (p *resourcePoller) setUnacked(delta int64) {
 	p.metrics.unacked.Set(p.unacked.Add(delta), p.conf.objectType)
+}
+
+// countEvents adds events to the events metric, one call per type present
+// rather than one per event.
+func (p *resourcePoller) countEvents(events []event.Event) {
+	var counts [3]int64 // created, updated, deleted
+	for i := range events {
+		switch events[i].Type {
+		case event.Created:
+			counts[0]++
+		case event.Updated:
+			counts[1]++
+		case event.Deleted:
+			counts[2]++
+		}
+	}
+	for i, t := range [...]event.Type{event.Created, event.Updated, event.Deleted} {
+		if counts[i] > 0 {
+			p.metrics.events.Incr(counts[i], p.conf.objectType, string(t))
+		}
+	}
 }

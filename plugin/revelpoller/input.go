@@ -97,56 +97,10 @@ func (in *input) Connect(ctx context.Context) error {
 	now := time.Now()
 	var pollers []*resourcePoller
 	for _, rc := range in.conf.resources {
-		key := in.conf.checkpointKey + "/" + rc.objectType
-		state, err := checkpoint.LoadState(ctx, in.store, key)
+		p, err := in.newPoller(ctx, rc, auth, now)
 		if err != nil {
 			return err
 		}
-		if state == nil {
-			state = &checkpoint.State{Cursor: in.conf.start.cursor(now), Seen: map[string]int64{}}
-		}
-		p := &resourcePoller{
-			conf:        rc,
-			state:       state,
-			store:       in.store,
-			key:         key,
-			encoder:     in.encoder(rc),
-			instanceID:  in.conf.instance.ID,
-			perMessage:  in.conf.eventsPerMessage,
-			maxRequests: in.conf.maxRequests,
-			backoff:     in.conf.backoff,
-			baseURL:     in.conf.baseURL,
-			log:         in.log.With("resource", rc.objectType),
-			metrics:     in.metrics,
-			out:         in.deliveries,
-			now:         time.Now,
-			paging:      rc.paging,
-			onAuth:      in.onAuth,
-		}
-		if rc.reconcile > 0 {
-			if p.known, err = checkpoint.LoadIDs(ctx, in.store, p.idsKey()); err != nil {
-				return err
-			}
-		}
-		p.tracker = checkpoint.NewTracker(in.store, key, int64(in.conf.maxUnackedPages), p.onSave)
-		client, err := revelapi.New(revelapi.Options{
-			BaseURL: in.conf.baseURL,
-			Auth:    auth,
-			Timeout: in.conf.timeout,
-			Wait:    in.rateLimitWait(rc.objectType),
-			Backoff: in.conf.backoff,
-			OnRetry: func(_ *url.URL, attempt int, wait time.Duration, err error) {
-				in.metrics.retries.Incr(1, rc.objectType)
-				p.log.Warnf("revel_poller: %v; attempt %d failed, retrying in %s", err, attempt, wait.Round(time.Millisecond))
-			},
-			OnResponse: func(status int) {
-				in.metrics.responses.Incr(1, rc.objectType, statusClass(status))
-			},
-		})
-		if err != nil {
-			return err
-		}
-		p.client = client
 		pollers = append(pollers, p)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -159,6 +113,58 @@ func (in *input) Connect(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+// newPoller loads rc's checkpoint and prepares its poller; now is where a
+// resource without a checkpoint starts from.
+func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelapi.Auth, now time.Time) (*resourcePoller, error) {
+	key := in.conf.checkpointKey + "/" + rc.objectType
+	state, err := checkpoint.LoadState(ctx, in.store, key)
+	if err != nil {
+		return nil, err
+	}
+	if state == nil {
+		state = &checkpoint.State{Cursor: in.conf.start.cursor(now), Seen: map[string]int64{}}
+	}
+	p := &resourcePoller{
+		conf:        rc,
+		state:       state,
+		store:       in.store,
+		key:         key,
+		encoder:     in.encoder(rc),
+		instanceID:  in.conf.instance.ID,
+		perMessage:  in.conf.eventsPerMessage,
+		maxRequests: in.conf.maxRequests,
+		backoff:     in.conf.backoff,
+		baseURL:     in.conf.baseURL,
+		log:         in.log.With("resource", rc.objectType),
+		metrics:     in.metrics,
+		out:         in.deliveries,
+		now:         time.Now,
+		paging:      rc.paging,
+		onAuth:      in.onAuth,
+	}
+	if rc.reconcile > 0 {
+		if p.known, err = checkpoint.LoadIDs(ctx, in.store, p.idsKey()); err != nil {
+			return nil, err
+		}
+	}
+	p.tracker = checkpoint.NewTracker(in.store, key, int64(in.conf.maxUnackedPages), p.onSave)
+	p.client, err = revelapi.New(revelapi.Options{
+		BaseURL: in.conf.baseURL,
+		Auth:    auth,
+		Timeout: in.conf.timeout,
+		Wait:    in.rateLimitWait(rc.objectType),
+		Backoff: in.conf.backoff,
+		OnRetry: func(_ *url.URL, attempt int, wait time.Duration, err error) {
+			in.metrics.retries.Incr(1, rc.objectType)
+			p.log.Warnf("revel_poller: %v; attempt %d failed, retrying in %s", err, attempt, wait.Round(time.Millisecond))
+		},
+		OnResponse: func(status int) {
+			in.metrics.responses.Incr(1, rc.objectType, statusClass(status))
+		},
+	})
+	return p, err
 }
 
 // onAuth records whether a resource's requests are being authenticated.

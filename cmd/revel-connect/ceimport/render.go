@@ -154,7 +154,6 @@ func yamlScalar(value string) string {
 	return strings.TrimSuffix(string(out), "\n")
 }
 
-
 // formatDuration writes a duration as people write it: 15m, not 15m0s.
 func formatDuration(d time.Duration) string {
 	if d == 0 {

@@ -1,0 +1,49 @@
+package checkpoint
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// benchState is a checkpoint mid-cycle with seen entries in both maps.
+func benchState(seen int) *State {
+	at := time.Date(2026, 11, 28, 0, 10, 53, 265046000, time.UTC)
+	s := &State{Cursor: at, Through: at, Seen: map[string]int64{},
+		Cycle: &Cycle{From: at, Started: at, Paging: "keyset", AfterID: "123456", MaxUpdated: at, Seen: map[string]int64{}}}
+	for i := range seen {
+		s.Seen[strconv.Itoa(1_000_000+i)] = at.UnixNano() + int64(i)
+		s.Cycle.Seen[strconv.Itoa(2_000_000+i)] = at.UnixNano() + int64(i)
+	}
+	return s
+}
+
+// BenchmarkEncode encodes the checkpoint saved after every page.
+func BenchmarkEncode(b *testing.B) {
+	for _, seen := range []int{2, 1000} {
+		s := benchState(seen)
+		b.Run("seen="+strconv.Itoa(seen), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Encode(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTrack tracks, acknowledges and saves one page's checkpoint to a
+// memory store.
+func BenchmarkTrack(b *testing.B) {
+	tr := NewTracker(NewMemoryStore(), "k", 8, nil)
+	s := benchState(2)
+	ctx := context.Background()
+	for b.Loop() {
+		ack, err := tr.Track(ctx, s.Clone())
+		if err != nil {
+			b.Fatal(err)
+		}
+		ack(ctx)
+	}
+}
