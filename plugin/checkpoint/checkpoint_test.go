@@ -281,3 +281,40 @@ func TestCacheStore(t *testing.T) {
 		t.Fatalf("unknown cache error = %v", err)
 	}
 }
+
+func TestIdlePollsWriteAtMostOnceAMinute(t *testing.T) {
+	ctx := context.Background()
+	store := &recordingStore{}
+	tr := NewTracker(store, "k", 10, nil)
+	ackState := func(s *State) {
+		t.Helper()
+		ack, err := tr.Track(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack(ctx)
+	}
+	idle := func(through time.Time) *State {
+		return &State{Cursor: at(1), Through: through, Seen: map[string]int64{"7": 1}}
+	}
+	ackState(idle(at(10)))
+	ackState(idle(at(10).Add(20 * time.Second)))
+	ackState(idle(at(10).Add(50 * time.Second)))
+	if n := len(store.cursors()); n != 1 {
+		t.Fatalf("%d writes for idle polls within a minute, want 1", n)
+	}
+	if got := tr.Through(); !got.Equal(at(10).Add(50 * time.Second)) {
+		t.Fatalf("Through = %v, want the latest acknowledged", got)
+	}
+	ackState(idle(at(11)))
+	if n := len(store.cursors()); n != 2 {
+		t.Fatalf("%d writes after a minute, want 2", n)
+	}
+	// Progress is written at once.
+	ackState(&State{Cursor: at(2), Through: at(11).Add(time.Second), Seen: map[string]int64{"7": 1}})
+	ackState(&State{Cursor: at(2), Through: at(11).Add(2 * time.Second), Seen: map[string]int64{"8": 1}})
+	ackState(&State{Cursor: at(2), Through: at(11).Add(3 * time.Second), Seen: map[string]int64{"8": 1}, Cycle: &Cycle{Paging: "keyset"}})
+	if n := len(store.cursors()); n != 5 {
+		t.Fatalf("%d writes, want every state that moved written", n)
+	}
+}

@@ -18,8 +18,14 @@ type Tracker struct {
 	onSave  func(s *State, err error)
 
 	mu    sync.Mutex // serialises release and write so a newer state is never overwritten by an older one
-	saved *State
+	acked *State     // the latest state whose every predecessor is acknowledged
+	saved *State     // the latest state written
 }
+
+// idleWriteEvery spaces out writes of states that differ from the last
+// written one only in Through: an idle resource would otherwise write (and
+// fsync) its checkpoint every poll.
+const idleWriteEvery = time.Minute
 
 // NewTracker tracks snapshots for key, allowing at most maxPending
 // unacknowledged snapshots before Track blocks. onSave, if not nil, sees the
@@ -52,29 +58,47 @@ func (t *Tracker) Pending() int64 {
 	return t.pending.Pending()
 }
 
-// Through is the Through of the last state saved: every change before it
-// is delivered. Zero until a state is saved.
+// Through is the Through of the latest acknowledged state: every change
+// before it is delivered. Zero until a state is acknowledged.
 func (t *Tracker) Through() time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.saved == nil {
+	if t.acked == nil {
 		return time.Time{}
 	}
-	return t.saved.Through
+	return t.acked.Through
 }
 
 func (t *Tracker) commit(ctx context.Context, release func() **State) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	highest := release()
-	if highest == nil || *highest == t.saved {
+	if highest == nil || *highest == t.acked {
 		return
 	}
-	err := SaveState(ctx, t.store, t.key, *highest)
+	t.acked = *highest
+	if t.saved != nil && sameProgress(t.saved, t.acked) && t.acked.Through.Sub(t.saved.Through) < idleWriteEvery {
+		return
+	}
+	err := SaveState(ctx, t.store, t.key, t.acked)
 	if err == nil {
-		t.saved = *highest
+		t.saved = t.acked
 	}
 	if t.onSave != nil {
-		t.onSave(*highest, err)
+		t.onSave(t.acked, err)
 	}
+}
+
+// sameProgress reports whether a and b resume polling identically: the same
+// cursor, suppression state and no cycle under way.
+func sameProgress(a, b *State) bool {
+	if !a.Cursor.Equal(b.Cursor) || a.Cycle != nil || b.Cycle != nil || len(a.Seen) != len(b.Seen) {
+		return false
+	}
+	for id, v := range a.Seen {
+		if w, ok := b.Seen[id]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
