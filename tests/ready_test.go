@@ -3,14 +3,11 @@ package tests
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/revel-connect/revel-connect/revelsim"
 )
@@ -19,34 +16,13 @@ import (
 // free loopback port, and returns that server's base URL and the logs.
 func runBinary(t *testing.T, conf string) (string, *logBuffer) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	file := filepath.Join(t.TempDir(), "pipeline.yaml")
 	if err := os.WriteFile(file, []byte(fmt.Sprintf("http:\n  address: %s\n%s", addr, conf)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	logs := &logBuffer{}
-	cmd := exec.Command(revelConnect(t), "run", file)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Error("revel-connect did not stop within 10s of SIGINT")
-		}
-	})
+	startBinary(t, logs, nil, "run", file)
 	return "http://" + addr, logs
 }
 

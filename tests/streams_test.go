@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -105,14 +103,9 @@ type streamsServer struct {
 	logs *logBuffer
 }
 
-func startStreams(t *testing.T, bin, stateDir string, env ...string) *streamsServer {
+func startStreams(t *testing.T, stateDir string, env ...string) *streamsServer {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := freeAddr(t)
 	// Streams mode ignores resources in the -o config; they come with -r.
 	dir := t.TempDir()
 	root, resources := filepath.Join(dir, "root.yaml"), filepath.Join(dir, "resources.yaml")
@@ -125,24 +118,7 @@ func startStreams(t *testing.T, bin, stateDir string, env ...string) *streamsSer
 		}
 	}
 	s := &streamsServer{api: "http://" + addr, logs: &logBuffer{}}
-	cmd := exec.Command(bin, "streams", "-o", root, "-r", resources)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = s.logs, s.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Error("streams mode did not stop within 10s of SIGINT")
-		}
-	})
+	exited := startBinary(t, s.logs, env, "streams", "-o", root, "-r", resources)
 	eventually(t, func() string { return "the streams API never answered:\n" + s.logs.String() }, func() bool {
 		select {
 		case <-exited:
@@ -200,11 +176,10 @@ func (s *streamsServer) list(t *testing.T) map[string]struct {
 // others keep delivering.
 func TestStreamsModeAddsAndRemovesTenantsAtRuntime(t *testing.T) {
 	const signingKey = "streams-signing-key"
-	bin := revelConnect(t)
 	callback := &tenantCallback{key: signingKey, events: map[string]map[string]int{}}
 	receiver := httptest.NewServer(callback)
 	defer receiver.Close()
-	srv := startStreams(t, bin, t.TempDir(), ceimport.EnvSignatureKey+"="+signingKey)
+	srv := startStreams(t, t.TempDir(), ceimport.EnvSignatureKey+"="+signingKey)
 
 	tenants := make([]*streamTenant, 55)
 	for i := range tenants {
