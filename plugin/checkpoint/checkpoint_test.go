@@ -67,17 +67,6 @@ func TestDecodeRejectsCorruptCheckpoints(t *testing.T) {
 	}
 }
 
-func TestCloneIsDeep(t *testing.T) {
-	s := &State{Seen: map[string]int64{"a": 1}, Cycle: &Cycle{Paging: "offset", Seen: map[string]int64{"b": 2}}}
-	c := s.Clone()
-	s.Seen["a"] = 9
-	s.Cycle.Seen["b"] = 9
-	s.Cycle.Offset = 100
-	if c.Seen["a"] != 1 || c.Cycle.Seen["b"] != 2 || c.Cycle.Offset != 0 {
-		t.Fatalf("clone shares memory with its source: %+v %+v", c, c.Cycle)
-	}
-}
-
 // recordingStore records every save in order.
 type recordingStore struct {
 	mu    sync.Mutex
@@ -127,9 +116,6 @@ func TestTrackerPersistsOnlyFullyAckedPrefix(t *testing.T) {
 	acks[3](ctx)
 	if got := store.cursors(); len(got) != 0 {
 		t.Fatalf("saved %v before the first snapshot was acked", got)
-	}
-	if tr.Pending() != 4 {
-		t.Fatalf("pending = %d, want 4", tr.Pending())
 	}
 	acks[0](ctx)
 	got := store.cursors()

@@ -52,26 +52,6 @@ type Cycle struct {
 	Seen map[string]int64
 }
 
-// Clone returns a deep copy, so a snapshot handed to the tracker never
-// changes under it.
-func (s *State) Clone() *State {
-	c := &State{Cursor: s.Cursor, Through: s.Through, Seen: cloneSeen(s.Seen)}
-	if s.Cycle != nil {
-		cy := *s.Cycle
-		cy.Seen = cloneSeen(s.Cycle.Seen)
-		c.Cycle = &cy
-	}
-	return c
-}
-
-func cloneSeen(m map[string]int64) map[string]int64 {
-	out := make(map[string]int64, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
 type stateJSON struct {
 	Version int              `json:"version"`
 	Cursor  string           `json:"cursor"`

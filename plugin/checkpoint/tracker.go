@@ -53,11 +53,6 @@ func (t *Tracker) Track(ctx context.Context, snap *State) (ack func(context.Cont
 	}, nil
 }
 
-// Pending reports how many tracked snapshots are not yet acknowledged.
-func (t *Tracker) Pending() int64 {
-	return t.pending.Pending()
-}
-
 // Through is the Through of the latest acknowledged state: every change
 // before it is delivered. Zero until a state is acknowledged.
 func (t *Tracker) Through() time.Time {

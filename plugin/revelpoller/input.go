@@ -144,6 +144,9 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		paging:      rc.paging,
 		onAuth:      in.onAuth,
 	}
+	if rc.url.Translated() {
+		p.log.Infof("revel_poller: the Cloud Elements hub URL polls %s", rc.url)
+	}
 	if rc.reconcile > 0 {
 		if p.known, err = checkpoint.LoadIDs(ctx, in.store, p.idsKey()); err != nil {
 			return nil, err
