@@ -218,7 +218,7 @@ func TestForeignNextLinkNeverReceivesCredentials(t *testing.T) {
 	if n := len(foreign.Requests()); n != 0 {
 		t.Fatalf("the foreign origin received %d requests", n)
 	}
-	if !strings.Contains(p.logs.String(), "not following a pagination link off the configured origin") {
+	if !strings.Contains(p.logs.String(), "not following a link or redirect off the configured origin") {
 		t.Fatalf("the refused link was not logged:\n%s", p.logs.String())
 	}
 }

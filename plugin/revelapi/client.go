@@ -120,7 +120,7 @@ func New(opts Options) (*Client, error) {
 		// point; only same-origin redirects are followed.
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if !c.sameOrigin(req.URL) {
-				return fmt.Errorf("refusing redirect to %s: credentials go only to %s", req.URL.Redacted(), c.origin())
+				return fmt.Errorf("%w: refusing redirect to %s: credentials go only to %s", ErrForeignLink, req.URL.Redacted(), c.origin())
 			}
 			if len(via) >= 5 {
 				return errors.New("stopped after 5 redirects")
@@ -158,7 +158,7 @@ func (c *Client) Resolve(ref string) (*url.URL, error) {
 	return u, nil
 }
 
-// ErrForeignLink marks a pagination link to another origin.
+// ErrForeignLink marks a pagination link or redirect to another origin.
 var ErrForeignLink = errors.New("link leaves the configured origin")
 
 func (c *Client) origin() string { return c.base.Scheme + "://" + c.base.Host }
@@ -278,7 +278,7 @@ func (c *Client) attempt(ctx context.Context, u *url.URL) (*Page, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if errors.Is(err, ErrForeignLink) || strings.Contains(err.Error(), "refusing redirect") {
+		if errors.Is(err, ErrForeignLink) {
 			return nil, err
 		}
 		return nil, &retryable{err: err}

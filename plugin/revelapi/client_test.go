@@ -270,7 +270,7 @@ func TestRedirectOffOriginIsRefused(t *testing.T) {
 	defer redirector.Close()
 	c, _ := newClient(t, redirector.URL, nil)
 	_, err := get(t, c, "/resources/Employee/")
-	if err == nil || !strings.Contains(err.Error(), "refusing redirect") {
+	if !errors.Is(err, ErrForeignLink) || !strings.Contains(err.Error(), "refusing redirect") {
 		t.Fatalf("err = %v, want a refused redirect", err)
 	}
 	if foreignHits != 0 || foreignCreds != 0 {

@@ -83,7 +83,9 @@ func (p *resourcePoller) run(ctx context.Context) {
 			wait = p.backoff.Wait(failures)
 			p.logFailure(err, wait)
 		}
-		p.onAuth(p.conf.objectType, revelapi.IsAuth(err))
+		if revelapi.IsAuth(err) {
+			p.onAuth(p.conf.objectType, true) // a page read clears it
+		}
 		if revelapi.Sleep(ctx, wait) != nil {
 			return
 		}
@@ -96,7 +98,7 @@ func (p *resourcePoller) logFailure(err error, wait time.Duration) {
 		p.log.Errorf("revel_poller: Revel rejected the credentials (%v); check the credentials (api_key and api_secret, or oauth2) for %s. Retrying in %s",
 			err, p.baseURL, wait.Round(time.Second))
 	case errors.Is(err, revelapi.ErrForeignLink):
-		p.log.Errorf("revel_poller: not following a pagination link off the configured origin, so credentials stay with %s: %v. Retrying in %s",
+		p.log.Errorf("revel_poller: not following a link or redirect off the configured origin, so credentials stay with %s: %v. Retrying in %s",
 			p.baseURL, err, wait.Round(time.Second))
 	default:
 		p.log.Errorf("revel_poller: poll failed: %v. Retrying in %s", err, wait.Round(time.Second))
