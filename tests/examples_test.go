@@ -33,6 +33,19 @@ func exampleEnv(extra map[string]string) map[string]string {
 	return env
 }
 
+// simulatorEnv points an example at the simulator at base, delivering to
+// callback, polling fast from the beginning, checkpointing in stateDir.
+func simulatorEnv(base, callback, stateDir string) map[string]string {
+	return map[string]string{
+		"REVEL_BASE_URL":         base,
+		"REVEL_REFRESH_INTERVAL": "50ms",
+		"REVEL_STATE_DIR":        stateDir,
+		"REVEL_START_FROM":       "earliest",
+		"REVEL_POLL_DELAY":       "0s",
+		"CALLBACK_URL":           callback,
+	}
+}
+
 // exampleLookup looks variables up in exampleEnv(extra).
 func exampleLookup(extra map[string]string) func(string) (string, bool) {
 	env := exampleEnv(extra)
@@ -112,14 +125,7 @@ func TestCallbackExampleDeliversToAnHTTPCallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runYAML(t, string(raw), exampleLookup(map[string]string{
-		"REVEL_BASE_URL":         base,
-		"REVEL_REFRESH_INTERVAL": "50ms",
-		"REVEL_STATE_DIR":        t.TempDir(),
-		"CALLBACK_URL":           callback.URL,
-		"REVEL_START_FROM":       "earliest",
-		"REVEL_POLL_DELAY":       "0s",
-	}))
+	runYAML(t, string(raw), exampleLookup(simulatorEnv(base, callback.URL, t.TempDir())))
 
 	eventually(t, func() string { mu.Lock(); defer mu.Unlock(); return fmt.Sprintf("%d of 6 delivered", len(got)) }, func() bool {
 		mu.Lock()

@@ -302,16 +302,9 @@ func TestKafkaFanoutExampleDeliversToCallbackAndKafka(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runYAML(t, string(raw), exampleLookup(map[string]string{
-		"REVEL_BASE_URL":         base,
-		"REVEL_REFRESH_INTERVAL": "50ms",
-		"REVEL_STATE_DIR":        t.TempDir(),
-		"REVEL_START_FROM":       "earliest",
-		"REVEL_POLL_DELAY":       "0s",
-		"CALLBACK_URL":           callback.URL,
-		"KAFKA_BROKERS":          strings.Join(cluster.ListenAddrs(), ","),
-		"KAFKA_TOPIC":            kafkaTopic,
-	}))
+	env := simulatorEnv(base, callback.URL, t.TempDir())
+	env["KAFKA_BROKERS"], env["KAFKA_TOPIC"] = strings.Join(cluster.ListenAddrs(), ","), kafkaTopic
+	runYAML(t, string(raw), exampleLookup(env))
 
 	inKafka := func() map[string]int {
 		ids := map[string]int{}

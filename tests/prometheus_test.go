@@ -2,7 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,18 +13,6 @@ import (
 	_ "github.com/revel-connect/revel-connect/plugin/prometheus"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
-
-// loopbackAddr finds a free port on 127.0.0.1 for Benthos' HTTP server,
-// which cannot report the port it picked for :0.
-func loopbackAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // scrapeMetrics reads url as Prometheus 2 would, accepting only classic
 // names; it returns nil while the server is not up yet.
@@ -82,7 +69,7 @@ func TestPrometheusScrapeOfARunningPipeline(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		sim.Insert("Employee", map[string]any{"first_name": fmt.Sprint("E", i)})
 	}
-	addr := loopbackAddr(t)
+	addr := freeAddr(t)
 	conf := pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", "")) + fmt.Sprintf(`
 http:
   enabled: true
