@@ -95,12 +95,11 @@ func (c *fakeClock) Set(t time.Time) {
 
 func start(t testing.TB, s *revelsim.Server) string {
 	t.Helper()
-	base, err := s.Start("")
-	if err != nil {
+	if _, err := s.Start(""); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return base
+	return s.URL()
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

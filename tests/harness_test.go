@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/revel-connect/revel-connect/plugin/revelpoller"
 	"github.com/revel-connect/revel-connect/revelsim"
+	"github.com/revel-connect/revel-connect/revelsim/revelsimtest"
 )
 
 const (
@@ -35,13 +36,8 @@ func startSim(t *testing.T, opts revelsim.Options) (*revelsim.Server, string) {
 	if opts.APIKey == "" {
 		opts.APIKey, opts.APISecret = apiKey, apiSecret
 	}
-	sim := revelsim.New(opts)
-	base, err := sim.Start("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	return sim, base
+	sim := revelsimtest.Start(t, opts)
+	return sim, sim.URL()
 }
 
 // notification is the part of a Cloud Elements notification tests check.

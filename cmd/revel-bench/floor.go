@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/revel-connect/revel-connect/plugin/event"
-	"github.com/revel-connect/revel-connect/plugin/record"
-	"github.com/revel-connect/revel-connect/plugin/revelapi"
-	"github.com/revel-connect/revel-connect/plugin/timefmt"
+	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/record"
+	"github.com/revel-connect/revel-connect/internal/revelapi"
+	"github.com/revel-connect/revel-connect/internal/timefmt"
 )
 
 // floorQuery is the poller's first request; later pages add id__gt.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
-	"github.com/revel-connect/revel-connect/plugin/checkpoint"
-	"github.com/revel-connect/revel-connect/plugin/revelapi"
+	"github.com/revel-connect/revel-connect/internal/checkpoint"
+	"github.com/revel-connect/revel-connect/internal/revelapi"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 

@@ -13,11 +13,11 @@ import (
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/revel-connect/revel-connect/plugin/event"
-	"github.com/revel-connect/revel-connect/plugin/record"
-	"github.com/revel-connect/revel-connect/plugin/revelapi"
-	"github.com/revel-connect/revel-connect/plugin/timefmt"
-	"github.com/revel-connect/revel-connect/plugin/urlmacro"
+	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/record"
+	"github.com/revel-connect/revel-connect/internal/revelapi"
+	"github.com/revel-connect/revel-connect/internal/timefmt"
+	"github.com/revel-connect/revel-connect/internal/urlmacro"
 )
 
 // config is a checked revel_poller configuration.

@@ -10,7 +10,7 @@ import (
 
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
 
-	"github.com/revel-connect/revel-connect/plugin/revelapi"
+	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
 // minimal is a pipeline-file config: its macro carries Benthos' escape,

@@ -10,9 +10,9 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
-	"github.com/revel-connect/revel-connect/plugin/checkpoint"
-	"github.com/revel-connect/revel-connect/plugin/event"
-	"github.com/revel-connect/revel-connect/plugin/revelapi"
+	"github.com/revel-connect/revel-connect/internal/checkpoint"
+	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
 // futureSlack is how far ahead of the poll a record's updated time may be

@@ -17,13 +17,14 @@ import (
 	"github.com/redpanda-data/benthos/v4/public/service"
 
 	// Checkpoints want a cache that writes atomically.
-	_ "github.com/revel-connect/revel-connect/plugin/atomicfile"
-	"github.com/revel-connect/revel-connect/plugin/checkpoint"
-	"github.com/revel-connect/revel-connect/plugin/event"
-	"github.com/revel-connect/revel-connect/plugin/revelapi"
+	_ "github.com/revel-connect/revel-connect/internal/atomicfile"
+	"github.com/revel-connect/revel-connect/internal/checkpoint"
+	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
 func init() {
+	registerLintMethod()
 	service.MustRegisterBatchInput("revel_poller", Spec(), func(pc *service.ParsedConfig, res *service.Resources) (service.BatchInput, error) {
 		in, err := newInput(pc, res)
 		if err != nil {

@@ -14,13 +14,10 @@ import (
 // method with the component's config.
 const lintMethod = "revel_poller_lint"
 
-// registerLintMethod must run before a spec using the rule is built, since
-// building it parses the rule.
-var lintMethodOnce sync.Once
-
-func registerLintMethod() { lintMethodOnce.Do(registerLintMethodNow) }
-
-func registerLintMethodNow() {
+// registerLintMethod adds the method to Bloblang's global environment. It
+// must run before a spec using the rule is built, since building it parses
+// the rule; the package's init calls it first.
+func registerLintMethod() {
 	spec := bloblang.NewPluginSpec().
 		Description("Checks a revel_poller config and returns its problems; used by `lint`.")
 	bloblang.MustRegisterMethodV2(lintMethod, spec, func(*bloblang.ParsedParams) (bloblang.Method, error) {

@@ -12,9 +12,9 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/revel-connect/revel-connect/plugin/checkpoint"
-	"github.com/revel-connect/revel-connect/plugin/event"
-	"github.com/revel-connect/revel-connect/plugin/revelapi"
+	"github.com/revel-connect/revel-connect/internal/checkpoint"
+	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
 // idsPageSize is the listing's page size: ids are small, so pages are big.

@@ -8,9 +8,9 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
-	"github.com/revel-connect/revel-connect/plugin/checkpoint"
-	"github.com/revel-connect/revel-connect/plugin/event"
-	"github.com/revel-connect/revel-connect/plugin/revelapi"
+	"github.com/revel-connect/revel-connect/internal/checkpoint"
+	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
 // resourcePoller polls one resource: cycles of pages, each page's events

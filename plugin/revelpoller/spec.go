@@ -66,7 +66,6 @@ const javaDateTime = "yyyy-MM-dd'T'HH:mm:ss.SSS"
 // Spec describes revel_poller's configuration; the reference docs are
 // generated from it.
 func Spec() *service.ConfigSpec {
-	registerLintMethod()
 	return service.NewConfigSpec().
 		Beta().
 		Categories("Services").

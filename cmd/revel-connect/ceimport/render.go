@@ -11,7 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/revel-connect/revel-connect/plugin/urlmacro"
+	"github.com/revel-connect/revel-connect/internal/urlmacro"
 )
 
 // EnvSignatureKey holds the signature key when the pipeline runs; the

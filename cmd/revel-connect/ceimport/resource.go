@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/revel-connect/revel-connect/plugin/record"
-	"github.com/revel-connect/revel-connect/plugin/timefmt"
-	"github.com/revel-connect/revel-connect/plugin/urlmacro"
+	"github.com/revel-connect/revel-connect/internal/record"
+	"github.com/revel-connect/revel-connect/internal/timefmt"
+	"github.com/revel-connect/revel-connect/internal/urlmacro"
 )
 
 // Resource is one entry of event.poller.configuration in revel_poller's

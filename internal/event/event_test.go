@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/revel-connect/revel-connect/plugin/record"
+	"github.com/revel-connect/revel-connect/internal/record"
 )
 
 var base = time.Date(2018, 8, 20, 17, 31, 7, 637840000, time.UTC)

@@ -16,6 +16,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/revel-connect/revel-connect/revelsim"
+	"github.com/revel-connect/revel-connect/revelsim/revelsimtest"
 )
 
 const (
@@ -28,13 +29,8 @@ func startSim(t *testing.T, opts revelsim.Options) (*revelsim.Server, string) {
 	if opts.APIKey == "" {
 		opts.APIKey, opts.APISecret = testKey, testSecret
 	}
-	s := revelsim.New(opts)
-	u, err := s.Start("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, u
+	s := revelsimtest.Start(t, opts)
+	return s, s.URL()
 }
 
 // sleeps records the waits a client asks for instead of waiting.

@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"time"
 
-	"github.com/revel-connect/revel-connect/plugin/record"
+	"github.com/revel-connect/revel-connect/internal/record"
 )
 
 // Type is what happened to a record.

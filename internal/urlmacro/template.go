@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/revel-connect/revel-connect/plugin/timefmt"
+	"github.com/revel-connect/revel-connect/internal/timefmt"
 )
 
 // Template is a parsed resource URL; all macro parsing and compilation is

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/revel-connect/revel-connect/plugin/record"
+	"github.com/revel-connect/revel-connect/internal/record"
 )
 
 const employee = `{"active": true, "created_by": "/enterprise/User/1/", "created_date": "2026-11-27T16:10:53.265046", "email": "chloe.lopez2@example.com", "employee_card": "", "employee_end": null, "employee_lastlogin": "2026-11-27T16:10:53.265046", "employee_start": "2026-11-27T00:00:00", "establishment": "/enterprise/Establishment/3/", "exempt": false, "external_id": "2", "first_name": "Chloe", "id": 2, "last_name": "Lopez", "phone_number": "555-0112", "picture": null, "pin": "1002", "resource_uri": "/resources/Employee/2/", "roles": ["/resources/Role/3/"], "updated_by": "/enterprise/User/1/", "updated_date": "2026-11-27T16:10:53.265046", "user": "/enterprise/User/1002/", "weekly_wage": null}`

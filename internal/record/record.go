@@ -9,7 +9,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/revel-connect/revel-connect/plugin/timefmt"
+	"github.com/revel-connect/revel-connect/internal/timefmt"
 )
 
 // DateField says where a date lives in a record and how to read it. Revel

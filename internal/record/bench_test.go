@@ -3,7 +3,7 @@ package record
 import (
 	"testing"
 
-	"github.com/revel-connect/revel-connect/plugin/timefmt"
+	"github.com/revel-connect/revel-connect/internal/timefmt"
 )
 
 // employee is a simulated Revel Employee as sent, keys sorted as Tastypie

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/revel-connect/revel-connect/plugin/timefmt"
+	"github.com/revel-connect/revel-connect/internal/timefmt"
 )
 
 type macroKind uint8

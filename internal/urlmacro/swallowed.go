@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/revel-connect/revel-connect/plugin/timefmt"
+	"github.com/revel-connect/revel-connect/internal/timefmt"
 )
 
 // datePatternRuns are pattern fragments that never occur in a real Revel
