@@ -25,7 +25,7 @@ func runFloor(j job) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	classifier := event.Classifier{CreatedTolerance: time.Second}
+	classifier := event.Classifier{CreatedTolerance: time.Second, FilterByUpdatedDate: true}
 	enc := event.NewCloudElements("revel", "employee", event.Instance{})
 	s := newSink(j.N)
 	var body bytes.Buffer
@@ -68,7 +68,7 @@ func runFloor(j job) (result, error) {
 
 // employeeFields reads records as the poller's employees resource does.
 func employeeFields() (record.Fields, error) {
-	var f record.Fields
+	f := record.Fields{FilterByUpdatedDate: true}
 	var err error
 	if f.ID, err = record.CompilePath("id"); err != nil {
 		return f, err

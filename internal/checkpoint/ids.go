@@ -77,7 +77,7 @@ func (s *IDs) Encode() ([]byte, error) {
 func DecodeIDs(b []byte) (*IDs, error) {
 	var j idsJSON
 	if err := json.Unmarshal(b, &j); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if j.Version == 0 || j.Version > Version {
 		return nil, fmt.Errorf("%w: id set version %d", ErrCorrupt, j.Version)

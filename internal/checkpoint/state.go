@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
 // Version is the checkpoint format this build writes. Older formats are read;
@@ -39,8 +41,9 @@ type Cycle struct {
 	// Started caps the cursor the cycle may reach: changes written while
 	// it ran may have been passed by the paging.
 	Started time.Time
-	// Paging is "keyset" or "offset".
-	Paging string
+	// Paging is revelapi.Keyset or revelapi.Offset, never Auto: the mode
+	// the cycle's pages were read with.
+	Paging revelapi.Paging
 	// AfterID is the last id delivered under keyset paging.
 	AfterID string
 	// Offset is the number of rows already consumed under offset paging.
@@ -63,7 +66,7 @@ type stateJSON struct {
 type cycleJSON struct {
 	From       string           `json:"from"`
 	Started    string           `json:"started"`
-	Paging     string           `json:"paging"`
+	Paging     revelapi.Paging  `json:"paging"`
 	AfterID    string           `json:"after_id,omitempty"`
 	Offset     int              `json:"offset,omitempty"`
 	MaxUpdated string           `json:"max_updated,omitempty"`
@@ -101,7 +104,7 @@ var ErrCorrupt = errors.New("corrupt checkpoint")
 func Decode(b []byte) (*State, error) {
 	var j stateJSON
 	if err := json.Unmarshal(b, &j); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	switch {
 	case j.Version == 0:
@@ -131,7 +134,7 @@ func Decode(b []byte) (*State, error) {
 		if cy.MaxUpdated, err = parseTime("cycle.max_updated", c.MaxUpdated); err != nil {
 			return nil, err
 		}
-		if cy.Paging != "keyset" && cy.Paging != "offset" {
+		if cy.Paging != revelapi.Keyset && cy.Paging != revelapi.Offset {
 			return nil, fmt.Errorf("%w: cycle.paging %q is neither keyset nor offset", ErrCorrupt, cy.Paging)
 		}
 		if cy.Offset < 0 {

@@ -68,8 +68,11 @@ func NewCloudElements(elementKey, hubKey string, inst Instance) *CloudElements {
 	return c
 }
 
-// Attributes implements Encoder: notifications have no binary mode.
-func (c *CloudElements) Attributes([]Event) []Attribute { return nil }
+// Metadata implements Encoder: the revel_* keys only, as notifications have
+// no binary mode.
+func (c *CloudElements) Metadata(events []Event, set func(key string, value any)) {
+	setRevelMetadata(&events[0], set)
+}
 
 // NotificationID is the id of a notification carrying events: the event's
 // own id when there is one, so a redelivered notification keeps its id.

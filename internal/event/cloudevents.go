@@ -5,17 +5,24 @@ import (
 	"time"
 )
 
-// Encoder writes the body of one message carrying events of one objectType.
+// Encoder writes one message carrying events of one objectType: its body
+// and all of its metadata.
 type Encoder interface {
 	Append(dst []byte, events []Event, pollDate, now time.Time) []byte
-	// Attributes are the metadata a message of these events carries so a
-	// format's binary mode can be built from headers; nil when it has none.
-	Attributes(events []Event) []Attribute
+	// Metadata calls set for every metadata key of a message of events:
+	// the revel_* keys, which describe its first event, then those of the
+	// format's binary mode, if it has one.
+	Metadata(events []Event, set func(key string, value any))
 }
 
-// Attribute is one metadata key and value.
-type Attribute struct {
-	Key, Value string
+// setRevelMetadata sets the revel_* keys every message carries, whatever its
+// format, describing e.
+func setRevelMetadata(e *Event, set func(key string, value any)) {
+	set("revel_event_type", string(e.Type))
+	set("revel_object_type", e.ObjectType)
+	set("revel_object_id", e.ObjectID)
+	set("revel_event_date", e.DateRFC3339())
+	set("revel_event_id", e.ID)
 }
 
 // CloudEvents encodes each event as a structured-mode CloudEvents 1.0 JSON
@@ -70,20 +77,21 @@ func (c *CloudEvents) Append(dst []byte, events []Event, _, _ time.Time) []byte 
 	return append(dst, '}')
 }
 
-// Attributes implements Encoder: the context attributes twice, as ce_*
-// (Kafka's binary-mode header names) and ce-* (HTTP's).
-func (c *CloudEvents) Attributes(events []Event) []Attribute {
-	e := events[0]
-	values := [len(attributeNames)]string{"1.0", e.ID, c.raw, CloudEventType(e), e.ObjectID, e.DateRFC3339(), "application/json"}
-	attrs := make([]Attribute, 0, 2*len(values))
+// Metadata implements Encoder: the revel_* keys, then the context
+// attributes twice, as ce_* (Kafka's binary-mode header names) and ce-*
+// (HTTP's).
+func (c *CloudEvents) Metadata(events []Event, set func(key string, value any)) {
+	e := &events[0]
+	setRevelMetadata(e, set)
+	values := [len(attributeNames)]string{"1.0", e.ID, c.raw, CloudEventType(*e), e.ObjectID, e.DateRFC3339(), "application/json"}
 	for i, v := range values {
-		attrs = append(attrs, Attribute{attributeNames[i][0], v}, Attribute{attributeNames[i][1], v})
+		set(attributeNames[i][0], v)
+		set(attributeNames[i][1], v)
 	}
-	return attrs
 }
 
 // attributeNames are the context attributes as Kafka (ce_) and HTTP (ce-)
-// header names, in the order Attributes lists them.
+// header names, in the order Metadata sets them.
 var attributeNames = func() [7][2]string {
 	var names [7][2]string
 	for i, a := range []string{"specversion", "id", "source", "type", "subject", "time", "datacontenttype"} {

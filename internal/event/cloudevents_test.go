@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/json"
+	"maps"
 	"testing"
 	"time"
 )
@@ -38,9 +39,18 @@ func TestCloudEventsStructured(t *testing.T) {
 func TestCloudEventsAttributesForBinaryMode(t *testing.T) {
 	ce := NewCloudEvents("urn:revel:acme")
 	e := Event{ID: "i", Type: Created, ObjectType: "employees", ObjectID: "7", Date: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	got := map[string]string{}
-	for _, a := range ce.Attributes([]Event{e}) {
-		got[a.Key] = a.Value
+	metadata := func(enc Encoder) map[string]string {
+		got := map[string]string{}
+		enc.Metadata([]Event{e}, func(k string, v any) { got[k] = v.(string) })
+		return got
+	}
+	got := metadata(ce)
+	revel := map[string]string{"revel_event_type": "CREATED", "revel_object_type": "employees", "revel_object_id": "7",
+		"revel_event_date": "2026-01-02T03:04:05Z", "revel_event_id": "i"}
+	for k, v := range revel {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
 	}
 	for _, prefix := range []string{"ce_", "ce-"} {
 		for k, v := range map[string]string{"specversion": "1.0", "id": "i", "source": "urn:revel:acme",
@@ -50,10 +60,10 @@ func TestCloudEventsAttributesForBinaryMode(t *testing.T) {
 			}
 		}
 	}
-	if len(got) != 14 {
-		t.Errorf("%d attributes, want 7 under each prefix: %v", len(got), got)
+	if len(got) != len(revel)+14 {
+		t.Errorf("%d keys, want the revel_* keys and 7 attributes under each prefix: %v", len(got), got)
 	}
-	if NewCloudElements("revel", "employee", Instance{}).Attributes([]Event{e}) != nil {
-		t.Error("Cloud Elements notifications have no binary-mode attributes")
+	if got := metadata(NewCloudElements("revel", "employee", Instance{})); !maps.Equal(got, revel) {
+		t.Errorf("Cloud Elements notifications have no binary-mode attributes, only the revel_* keys: got %v", got)
 	}
 }

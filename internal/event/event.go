@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"strconv"
 	"time"
 
 	"github.com/revel-connect/revel-connect/internal/record"
@@ -27,10 +28,10 @@ type Classifier struct {
 	// record to count as new: Revel stamps them separately, microseconds
 	// apart, when a record is created.
 	CreatedTolerance time.Duration
-	// ByCreated is set when records are tracked by their created time
-	// (Cloud Elements' filterByUpdatedDate: false): one without an updated
-	// time is then new, not changed.
-	ByCreated bool
+	// FilterByUpdatedDate is record.Fields' setting of the same name. When
+	// false, records are tracked by their created time, and one without an
+	// updated time is new, not changed.
+	FilterByUpdatedDate bool
 }
 
 // Classify applies Cloud Elements' rule, with soft deletes first: a deleted
@@ -44,7 +45,7 @@ func (c Classifier) Classify(r *record.Record, deliveredBefore bool) Type {
 		return Deleted
 	case deliveredBefore:
 		return Updated
-	case c.ByCreated && r.UpdatedErr != nil && r.CreatedErr == nil:
+	case !c.FilterByUpdatedDate && r.UpdatedErr != nil && r.CreatedErr == nil:
 		return Created
 	case r.UpdatedErr != nil || r.CreatedErr != nil:
 		return Updated
@@ -97,6 +98,25 @@ func New(instanceID int64, objectType string, r *record.Record, t Type, pollDate
 	}
 	e.ID = NewID(instanceID, objectType, r.ID, version, t)
 	return e
+}
+
+// deletedVersion stands for the version in a hard delete's event id: a
+// record is deleted once, so the id needs no time.
+const deletedVersion = "deleted"
+
+// NewDeleted builds the DELETED event of record id found gone from a listing
+// of objectType's ids at when (a hard delete, which no changed-since query
+// returns). Its raw record holds only the id.
+func NewDeleted(instanceID int64, objectType string, id int64, when time.Time) Event {
+	objectID := strconv.FormatInt(id, 10)
+	return Event{
+		ID:         NewID(instanceID, objectType, objectID, deletedVersion, Deleted),
+		Type:       Deleted,
+		ObjectType: objectType,
+		ObjectID:   objectID,
+		Date:       when,
+		Raw:        `{"id":` + objectID + `}`,
+	}
 }
 
 // NewID derives an event id from what identifies a change, so a change

@@ -15,7 +15,7 @@ import (
 var base = time.Date(2018, 8, 20, 17, 31, 7, 637840000, time.UTC)
 
 func TestClassify(t *testing.T) {
-	c := Classifier{CreatedTolerance: time.Second}
+	c := Classifier{CreatedTolerance: time.Second, FilterByUpdatedDate: true}
 	for name, tc := range map[string]struct {
 		r    record.Record
 		want Type
@@ -49,13 +49,29 @@ func TestClassify(t *testing.T) {
 	if got := c.Classify(&deleted, true); got != Deleted {
 		t.Errorf("a delivered record soft-deleted = %s, want DELETED", got)
 	}
-	byCreated := Classifier{CreatedTolerance: time.Second, ByCreated: true}
+	byCreated := Classifier{CreatedTolerance: time.Second, FilterByUpdatedDate: false}
 	onlyCreated := record.Record{Created: base, UpdatedErr: record.ErrMissing}
 	if got := byCreated.Classify(&onlyCreated, false); got != Created {
 		t.Errorf("tracked by created, no updated time = %s, want CREATED", got)
 	}
 	if got := byCreated.Classify(&onlyCreated, true); got != Updated {
 		t.Errorf("tracked by created, delivered before = %s, want UPDATED", got)
+	}
+}
+
+func TestNewDeleted(t *testing.T) {
+	when := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	e := NewDeleted(7, "timesheets", 42, when)
+	want := Event{ID: NewID(7, "timesheets", "42", "deleted", Deleted), Type: Deleted, ObjectType: "timesheets",
+		ObjectID: "42", Date: when, Raw: `{"id":42}`}
+	if !reflect.DeepEqual(e, want) {
+		t.Fatalf("NewDeleted = %+v, want %+v", e, want)
+	}
+	if again := NewDeleted(7, "timesheets", 42, when.Add(time.Hour)); again.ID != e.ID {
+		t.Error("a deletion found again at a later listing got another id; a deletion happens once")
+	}
+	if other := NewDeleted(7, "timesheets", 43, when); other.ID == e.ID {
+		t.Error("two records' deletions share an id")
 	}
 }
 

@@ -32,6 +32,8 @@ func BenchmarkRead(b *testing.B) {
 		ID:      path("id"),
 		Updated: DateField{Path: path("updated_date"), Layout: layout, Zone: zone},
 		Created: DateField{Path: path("created_date"), Layout: layout, Zone: zone},
+
+		FilterByUpdatedDate: true,
 	}
 	b.SetBytes(int64(len(employee)))
 	for b.Loop() {

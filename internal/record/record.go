@@ -23,12 +23,13 @@ type DateField struct {
 // Fields describes how to read one resource's records.
 type Fields struct {
 	ID      Path
-	Updated DateField // optional when VersionByCreated
+	Updated DateField // optional unless FilterByUpdatedDate
 	Created DateField // optional: without it every change is UPDATED
-	// VersionByCreated makes the created time order a record's changes,
-	// for resources without an updated time (Cloud Elements'
-	// filterByUpdatedDate: false).
-	VersionByCreated bool
+	// FilterByUpdatedDate (filter_by_updated_date, Cloud Elements'
+	// filterByUpdatedDate) makes the updated time order a record's changes;
+	// false makes the created time order them, for resources without an
+	// updated time.
+	FilterByUpdatedDate bool
 	// Deleted, when set, marks soft-deleted records: those whose value at
 	// the path matches DeletedValue.
 	Deleted      Path
@@ -72,10 +73,10 @@ func (f *Fields) Read(raw string) Record {
 	r.Updated, r.UpdatedErr = updated, updatedErr
 	createdText, created, createdErr := f.Created.read(values[2])
 	r.Created, r.CreatedErr = created, createdErr
-	if f.VersionByCreated {
-		r.VersionText, r.Version, r.VersionErr = createdText, r.Created, r.CreatedErr
-	} else {
+	if f.FilterByUpdatedDate {
 		r.VersionText, r.Version, r.VersionErr = updatedText, r.Updated, r.UpdatedErr
+	} else {
+		r.VersionText, r.Version, r.VersionErr = createdText, r.Created, r.CreatedErr
 	}
 	if !f.Deleted.IsZero() {
 		r.Deleted = matches(values[3], f.DeletedValue)

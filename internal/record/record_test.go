@@ -77,6 +77,8 @@ func TestRead(t *testing.T) {
 		Created:      DateField{Path: mustPath(t, "created_date"), Layout: layout, Zone: pst},
 		Deleted:      mustPath(t, "deleted"),
 		DeletedValue: true,
+
+		FilterByUpdatedDate: true,
 	}
 	raw := `{"id":1829,"created_date":"2018-08-20T17:31:07.637840","updated_date":"2018-08-20T17:39:00","deleted":false}`
 	r := f.Read(raw)
@@ -104,12 +106,12 @@ func TestRead(t *testing.T) {
 		t.Errorf("Read without id = %+v", r)
 	}
 
-	noCreated := Fields{ID: f.ID, Updated: f.Updated}
+	noCreated := Fields{ID: f.ID, Updated: f.Updated, FilterByUpdatedDate: true}
 	if r := noCreated.Read(raw); !errors.Is(r.CreatedErr, ErrMissing) {
 		t.Errorf("without a created field CreatedErr = %v", r.CreatedErr)
 	}
 
-	byCreated := Fields{ID: f.ID, Created: f.Created, VersionByCreated: true}
+	byCreated := Fields{ID: f.ID, Created: f.Created, FilterByUpdatedDate: false}
 	r = byCreated.Read(raw)
 	if r.VersionErr != nil || !r.Version.Equal(wantCreated) || r.VersionText != "2018-08-20T17:31:07.637840" || !errors.Is(r.UpdatedErr, ErrMissing) {
 		t.Errorf("versioned by created = %+v", r)

@@ -179,8 +179,7 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 	c.instance.Tags, err = inst.FieldStringList(fInstanceTags)
 	errs.add("instance.tags", err)
 	c.rateLimit = str(pc, &errs, fRateLimit)
-	c.timeout, err = parseDuration(str(pc, &errs, fTimeout))
-	errs.add(fTimeout, err)
+	c.timeout = duration(pc, &errs, fTimeout, fTimeout)
 	c.maxRequests = intField(pc, &errs, fMaxRequests)
 	if c.maxRequests < 0 {
 		errs.add(fMaxRequests, errors.New("must be 0 (no limit) or more"))
@@ -190,10 +189,8 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 		errs.add(fMaxUnackedPages, errors.New("must be at least 1"))
 	}
 	bo := pc.Namespace(fRetryBackoff)
-	c.backoff.Initial, err = parseDuration(str(bo, &errs, fInitialInterval))
-	errs.add("retry_backoff.initial_interval", err)
-	c.backoff.Max, err = parseDuration(str(bo, &errs, fMaxInterval))
-	errs.add("retry_backoff.max_interval", err)
+	c.backoff.Initial = duration(bo, &errs, "retry_backoff.initial_interval", fInitialInterval)
+	c.backoff.Max = duration(bo, &errs, "retry_backoff.max_interval", fMaxInterval)
 	if c.backoff.Max < c.backoff.Initial {
 		errs.add("retry_backoff.max_interval", errors.New("must not be shorter than initial_interval"))
 	}
@@ -233,11 +230,11 @@ func parseResource(pc *service.ParsedConfig, path string, errs *fieldErrors) *re
 	dates := pc.Namespace(fDates)
 	rc.fields.Updated = dateField(dates, path+"."+fDates, fUpdatedField, fUpdatedFormat, fUpdatedZone, byUpdated, errs)
 	rc.fields.Created = dateField(dates, path+"."+fDates, fCreatedField, fCreatedFormat, fCreatedZone, !byUpdated, errs)
-	rc.fields.VersionByCreated = !byUpdated
+	rc.fields.FilterByUpdatedDate = byUpdated
 
 	tolerance, err := parseSecondsOrDuration(str(pc, errs, fCreatedTolerance))
 	errs.add(at(fCreatedTolerance), err)
-	rc.classifier = event.Classifier{CreatedTolerance: tolerance, ByCreated: !byUpdated}
+	rc.classifier = event.Classifier{CreatedTolerance: tolerance, FilterByUpdatedDate: byUpdated}
 
 	if deleted := str(pc, errs, fDeletedField); deleted != "" {
 		if rc.fields.Deleted, err = record.CompilePath(deleted); err != nil {
@@ -260,9 +257,8 @@ func parseResource(pc *service.ParsedConfig, path string, errs *fieldErrors) *re
 		rc.pollDelay, err = parseSecondsOrDuration(s)
 		errs.add(at(fPollDelay), err)
 	}
-	if s := str(pc, errs, fReconcile); s != "" {
-		rc.reconcile, err = parseDuration(s)
-		errs.add(at(fReconcile), err)
+	if str(pc, errs, fReconcile) != "" { // empty, the default, disables it
+		rc.reconcile = duration(pc, errs, at(fReconcile), fReconcile)
 	}
 	rc.paging = revelapi.Paging(str(pc, errs, fPaging))
 	if rc.paging == revelapi.Keyset && rc.url != nil && queryOf(rc.url.String()).Has("order_by") {
@@ -351,15 +347,20 @@ func validSubdomain(s string) bool {
 	return true
 }
 
-func parseDuration(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
+// duration reads a duration field, at path in errors, which must not be
+// negative.
+func duration(pc *service.ParsedConfig, errs *fieldErrors, path, key string) time.Duration {
+	d, err := pc.FieldDuration(key)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration such as 30s or 15m", s)
+		s, _ := pc.FieldString(key)
+		errs.add(path, fmt.Errorf("%q is not a duration such as 30s or 15m", s))
+		return 0
 	}
 	if d < 0 {
-		return 0, fmt.Errorf("%q is negative", s)
+		errs.add(path, fmt.Errorf("%s is negative", d))
+		return 0
 	}
-	return d, nil
+	return d
 }
 
 // parseMinutesOrDuration reads an interval as Cloud Elements wrote it (a

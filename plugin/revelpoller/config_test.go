@@ -174,6 +174,12 @@ func TestLintNamesTheBadField(t *testing.T) {
 			[]string{"oauth2.token_url", "absolute"}},
 		"bad reconcile": {strings.Replace(minimal, "    id_field: id\n", "    id_field: id\n    reconcile_interval: hourly\n", 1),
 			[]string{"resources.employees.reconcile_interval", "hourly"}},
+		"bare number timeout": {minimal + "timeout: \"30\"\n",
+			[]string{"timeout", `"30" is not a duration such as 30s`}},
+		"negative backoff": {minimal + "retry_backoff: {initial_interval: -1s}\n",
+			[]string{"retry_backoff.initial_interval", "negative"}},
+		"bad max backoff": {minimal + "retry_backoff: {max_interval: often}\n",
+			[]string{"retry_backoff.max_interval", `"often"`}},
 		"negative budget": {minimal + "max_requests_per_poll: -1\n",
 			[]string{"max_requests_per_poll"}},
 		"cloudevents batches": {minimal + "format: cloudevents\nevents_per_message: 3\n",
@@ -239,5 +245,29 @@ func TestConstructorChecksResources(t *testing.T) {
 	}
 	if err := in.Close(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestFilterByUpdatedDateAndReconcile(t *testing.T) {
+	for _, tc := range []struct {
+		extra     string
+		byUpdated bool
+		reconcile time.Duration
+	}{
+		{"", true, 0},
+		{"    filter_by_updated_date: false\n    reconcile_interval: 1h\n", false, time.Hour},
+		{"    reconcile_interval: \"\"\n", true, 0},
+	} {
+		c, err := parse(t, strings.Replace(minimal, "    id_field: id\n", "    id_field: id\n"+tc.extra, 1))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.extra, err)
+		}
+		r := c.resources[0]
+		if r.fields.FilterByUpdatedDate != tc.byUpdated || r.classifier.FilterByUpdatedDate != tc.byUpdated {
+			t.Errorf("%q: fields.FilterByUpdatedDate = %v, classifier's = %v, want %v", tc.extra, r.fields.FilterByUpdatedDate, r.classifier.FilterByUpdatedDate, tc.byUpdated)
+		}
+		if r.reconcile != tc.reconcile {
+			t.Errorf("%q: reconcile = %v, want %v", tc.extra, r.reconcile, tc.reconcile)
+		}
 	}
 }

@@ -34,7 +34,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 			Seen:       map[string]int64{},
 		}
 	} else {
-		mode = revelapi.Paging(cy.Paging)
+		mode = cy.Paging
 	}
 	pager, err := p.client.NewPager(p.conf.url.Render(cy.From, cy.Started), p.conf.pageSize, mode,
 		revelapi.Position{AfterID: cy.AfterID, Offset: cy.Offset})
@@ -54,7 +54,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		if f.err != nil {
 			return f.err
 		}
-		if !f.done && (p.maxRequests == 0 || pages < p.maxRequests) {
+		if !f.done && (p.input.maxRequests == 0 || pages < p.input.maxRequests) {
 			ahead = readAhead(ctx, pager)
 		}
 		page := f.page
@@ -68,7 +68,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		next := *cy
 		next.Seen = maps.Clone(cy.Seen)
 		events := p.changes(page.Objects, prev.Seen, &next, pollDate)
-		next.Paging, next.AfterID, next.Offset = string(f.mode), f.pos.AfterID, f.pos.Offset
+		next.Paging, next.AfterID, next.Offset = f.mode, f.pos.AfterID, f.pos.Offset
 		// The cycle's final cursor will lie between these two bounds;
 		// keep what its boundary could need.
 		lowest := earlier(next.MaxUpdated, next.Started)
@@ -87,7 +87,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		if f.done {
 			return nil
 		}
-		if p.maxRequests > 0 && pages >= p.maxRequests {
+		if p.input.maxRequests > 0 && pages >= p.input.maxRequests {
 			return errBudget
 		}
 	}
@@ -132,7 +132,7 @@ func (p *resourcePoller) changes(objects []string, boundary map[string]int64, cy
 			}
 			if !warnedFuture && r.Version.After(pollDate.Add(futureSlack)) {
 				warnedFuture = true
-				p.log.Warnf("revel_poller: record %s is dated %s, in the future; check the zones in dates_configuration",
+				p.log.Warnf("record %s is dated %s, in the future; check the zones in dates_configuration",
 					r.ID, r.Version.Format(time.RFC3339))
 			}
 		}
@@ -153,12 +153,12 @@ func (p *resourcePoller) changes(objects []string, boundary map[string]int64, cy
 			deliveredBefore = inCycle && v != 0
 			cy.Seen[r.ID] = version
 		} else {
-			p.log.Warnf("revel_poller: a record has no id at %q; it is emitted with an empty objectId and cannot be deduplicated", p.conf.fields.ID)
+			p.log.Warnf("a record has no id at %q; it is emitted with an empty objectId and cannot be deduplicated", p.conf.fields.ID)
 		}
 		if r.VersionErr != nil {
-			p.log.Warnf("revel_poller: record %s has no usable updated time (%v); emitting it once, dated at the poll", r.ID, r.VersionErr)
+			p.log.Warnf("record %s has no usable updated time (%v); emitting it once, dated at the poll", r.ID, r.VersionErr)
 		}
-		e := event.New(p.instanceID, p.conf.objectType, &r, p.conf.classifier.Classify(&r, deliveredBefore), pollDate)
+		e := event.New(p.input.instance.ID, p.conf.objectType, &r, p.conf.classifier.Classify(&r, deliveredBefore), pollDate)
 		p.noteEmitted(e)
 		events = append(events, e)
 	}
@@ -243,23 +243,15 @@ func (p *resourcePoller) emit(ctx context.Context, events []event.Event, snap *c
 func (p *resourcePoller) deliver(ctx context.Context, events []event.Event, pollDate time.Time, ack func(context.Context)) error {
 	p.countEvents(events)
 	now := p.now()
-	batch := make(service.MessageBatch, 0, (len(events)+p.perMessage-1)/p.perMessage)
-	for i := 0; i < len(events); i += p.perMessage {
-		group := events[i:min(i+p.perMessage, len(events))]
+	batch := make(service.MessageBatch, 0, (len(events)+p.input.eventsPerMessage-1)/p.input.eventsPerMessage)
+	for i := 0; i < len(events); i += p.input.eventsPerMessage {
+		group := events[i:min(i+p.input.eventsPerMessage, len(events))]
 		size := 640
 		for _, e := range group {
 			size += len(e.Raw) + 256
 		}
 		msg := service.NewMessage(p.encoder.Append(make([]byte, 0, size), group, pollDate, now))
-		first := &group[0]
-		msg.MetaSetMut("revel_event_type", string(first.Type))
-		msg.MetaSetMut("revel_object_type", first.ObjectType)
-		msg.MetaSetMut("revel_object_id", first.ObjectID)
-		msg.MetaSetMut("revel_event_date", first.DateRFC3339())
-		msg.MetaSetMut("revel_event_id", first.ID)
-		for _, a := range p.encoder.Attributes(group) {
-			msg.MetaSetMut(a.Key, a.Value)
-		}
+		p.encoder.Metadata(group, msg.MetaSetMut)
 		batch = append(batch, msg)
 	}
 	n := int64(len(batch))

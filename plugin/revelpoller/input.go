@@ -73,7 +73,7 @@ func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) 
 		return nil, fmt.Errorf("rate_limit: no rate_limit resource named %q", conf.rateLimit)
 	}
 	if conf.checkpointCache == "" {
-		in.log.Warn("revel_poller: checkpoint_cache is not set, so cursors live in memory and a restart begins again from start_from; set checkpoint_cache to a persistent cache")
+		in.log.Warn("checkpoint_cache is not set, so cursors live in memory and a restart begins again from start_from; set checkpoint_cache to a persistent cache")
 		in.store = checkpoint.NewMemoryStore()
 	} else {
 		if !res.HasCache(conf.checkpointCache) {
@@ -128,25 +128,21 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		state = &checkpoint.State{Cursor: in.conf.start.cursor(now), Seen: map[string]int64{}}
 	}
 	p := &resourcePoller{
-		conf:        rc,
-		state:       state,
-		store:       in.store,
-		key:         key,
-		encoder:     in.encoder(rc),
-		instanceID:  in.conf.instance.ID,
-		perMessage:  in.conf.eventsPerMessage,
-		maxRequests: in.conf.maxRequests,
-		backoff:     in.conf.backoff,
-		baseURL:     in.conf.baseURL,
-		log:         in.log.With("resource", rc.objectType),
-		metrics:     in.metrics,
-		out:         in.deliveries,
-		now:         time.Now,
-		paging:      rc.paging,
-		onAuth:      in.onAuth,
+		conf:    rc,
+		input:   in.conf,
+		state:   state,
+		store:   in.store,
+		key:     key,
+		encoder: in.encoder(rc),
+		log:     in.log.With("resource", rc.objectType),
+		metrics: in.metrics,
+		out:     in.deliveries,
+		now:     time.Now,
+		paging:  rc.paging,
+		onAuth:  in.onAuth,
 	}
 	if rc.url.Translated() {
-		p.log.Infof("revel_poller: the Cloud Elements hub URL polls %s", rc.url)
+		p.log.Infof("the Cloud Elements hub URL polls %s", rc.url)
 	}
 	if rc.reconcile > 0 {
 		if p.known, err = checkpoint.LoadIDs(ctx, in.store, p.idsKey()); err != nil {
@@ -162,7 +158,7 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		Backoff: in.conf.backoff,
 		OnRetry: func(_ *url.URL, attempt int, wait time.Duration, err error) {
 			in.metrics.retries.Incr(1, rc.objectType)
-			p.log.Warnf("revel_poller: %v; attempt %d failed, retrying in %s", err, attempt, wait.Round(time.Millisecond))
+			p.log.Warnf("%v; attempt %d failed, retrying in %s", err, attempt, wait.Round(time.Millisecond))
 		},
 		OnResponse: func(status int) {
 			in.metrics.responses.Incr(1, rc.objectType, statusClass(status))
@@ -203,7 +199,7 @@ func (in *input) credentialsErr() error {
 	if in.conf.oauth2 != nil {
 		what = "oauth2 client_id, client_secret and client_id_header"
 	}
-	return fmt.Errorf("revel_poller: Revel rejects the credentials for %s; check %s for %s", strings.Join(names, ", "), what, in.conf.baseURL)
+	return fmt.Errorf("Revel rejects the credentials for %s; check %s for %s", strings.Join(names, ", "), what, in.conf.baseURL)
 }
 
 func (in *input) encoder(rc *resourceConfig) event.Encoder {
@@ -243,7 +239,7 @@ func (in *input) rateLimitWait(resource string) func(context.Context) error {
 				return err
 			}
 			if accessErr != nil {
-				in.log.Warnf("revel_poller: rate_limit %q: %v", name, accessErr)
+				in.log.Warnf("rate_limit %q: %v", name, accessErr)
 				wait = time.Second
 			}
 			if wait <= 0 {
@@ -271,7 +267,7 @@ func (in *input) ReadBatch(ctx context.Context) (service.MessageBatch, service.A
 	case d := <-in.deliveries:
 		return d.batch, func(ctx context.Context, err error) error {
 			if err != nil {
-				in.log.Debugf("revel_poller: %d messages rejected downstream and dropped (auto_replay_nacks is off): %v", len(d.batch), err)
+				in.log.Debugf("%d messages rejected downstream and dropped (auto_replay_nacks is off): %v", len(d.batch), err)
 			}
 			d.ack(ctx)
 			return nil
@@ -301,6 +297,6 @@ func (in *input) Close(ctx context.Context) error {
 	case <-stopped:
 		return nil
 	case <-ctx.Done():
-		return errors.Join(errors.New("revel_poller: pollers did not stop in time"), ctx.Err())
+		return errors.Join(errors.New("pollers did not stop in time"), ctx.Err())
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -89,7 +88,7 @@ func (p *resourcePoller) reconcile(ctx context.Context) error {
 	next := checkpoint.NewIDs(listedAt, listed)
 	p.known = next
 	p.metrics.known.Set(int64(next.Len()), p.conf.objectType)
-	p.log.Debugf("revel_poller: listed %d ids, %d deleted since the last listing", len(listed), len(gone))
+	p.log.Debugf("listed %d ids, %d deleted since the last listing", len(listed), len(gone))
 	return p.emitDeletes(ctx, gone, next)
 }
 
@@ -99,7 +98,7 @@ func (p *resourcePoller) emitDeletes(ctx context.Context, ids []int64, baseline 
 	save := func(ctx context.Context) {
 		if err := checkpoint.SaveIDs(ctx, p.store, p.idsKey(), baseline); err != nil {
 			p.metrics.commitFails.Incr(1, p.conf.objectType)
-			p.log.Warnf("revel_poller: id set not saved; the next listing finds these deletions again: %v", err)
+			p.log.Warnf("id set not saved; the next listing finds these deletions again: %v", err)
 		}
 	}
 	if len(ids) == 0 {
@@ -119,16 +118,7 @@ func (p *resourcePoller) emitDeletes(ctx context.Context, ids []int64, baseline 
 		chunk := ids[i:min(i+p.conf.pageSize, len(ids))]
 		events := make([]event.Event, len(chunk))
 		for j, id := range chunk {
-			objectID := strconv.FormatInt(id, 10)
-			events[j] = event.Event{
-				// A deletion happens once: its id needs no time.
-				ID:         event.NewID(p.instanceID, p.conf.objectType, objectID, "deleted", event.Deleted),
-				Type:       event.Deleted,
-				ObjectType: p.conf.objectType,
-				ObjectID:   objectID,
-				Date:       when,
-				Raw:        `{"id":` + objectID + `}`,
-			}
+			events[j] = event.NewDeleted(p.input.instance.ID, p.conf.objectType, id, when)
 		}
 		if err := p.deliver(ctx, events, when, ack); err != nil {
 			return err

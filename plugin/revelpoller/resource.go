@@ -17,21 +17,17 @@ import (
 // handed to ReadBatch with the checkpoint to save once they are delivered,
 // and, if configured, listings of ids that reveal hard deletes.
 type resourcePoller struct {
-	conf        *resourceConfig
-	client      *revelapi.Client
-	store       checkpoint.Store
-	key         string
-	tracker     *checkpoint.Tracker
-	encoder     event.Encoder
-	instanceID  int64
-	perMessage  int
-	maxRequests int
-	backoff     revelapi.Backoff
-	baseURL     string
-	log         *service.Logger
-	metrics     *metrics
-	out         chan<- delivery
-	now         func() time.Time
+	conf    *resourceConfig
+	input   *config // the settings all resources share
+	client  *revelapi.Client
+	store   checkpoint.Store
+	key     string
+	tracker *checkpoint.Tracker
+	encoder event.Encoder
+	log     *service.Logger
+	metrics *metrics
+	out     chan<- delivery
+	now     func() time.Time
 	// onAuth reports whether Revel accepts the credentials.
 	onAuth func(resource string, rejected bool)
 
@@ -73,14 +69,14 @@ func (p *resourcePoller) run(ctx context.Context) {
 			failures = 0
 		case errors.Is(err, errBudget):
 			failures = 0
-			p.log.Infof("revel_poller: read %d pages this poll, the most allowed; the backlog continues next poll", p.maxRequests)
+			p.log.Infof("read %d pages this poll, the most allowed; the backlog continues next poll", p.input.maxRequests)
 		case errors.Is(err, revelapi.ErrUnordered):
-			p.log.Warnf("revel_poller: %v; switching to offset paging and reading this cycle again", err)
+			p.log.Warnf("%v; switching to offset paging and reading this cycle again", err)
 			p.restartCycleWithOffsets()
 			wait = 0
 		default:
 			failures++
-			wait = p.backoff.Wait(failures)
+			wait = p.input.backoff.Wait(failures)
 			p.logFailure(err, wait)
 		}
 		if revelapi.IsAuth(err) {
@@ -95,13 +91,13 @@ func (p *resourcePoller) run(ctx context.Context) {
 func (p *resourcePoller) logFailure(err error, wait time.Duration) {
 	switch {
 	case revelapi.IsAuth(err):
-		p.log.Errorf("revel_poller: Revel rejected the credentials (%v); check the credentials (api_key and api_secret, or oauth2) for %s. Retrying in %s",
-			err, p.baseURL, wait.Round(time.Second))
+		p.log.Errorf("Revel rejected the credentials (%v); check the credentials (api_key and api_secret, or oauth2) for %s. Retrying in %s",
+			err, p.input.baseURL, wait.Round(time.Second))
 	case errors.Is(err, revelapi.ErrForeignLink):
-		p.log.Errorf("revel_poller: not following a link or redirect off the configured origin, so credentials stay with %s: %v. Retrying in %s",
-			p.baseURL, err, wait.Round(time.Second))
+		p.log.Errorf("not following a link or redirect off the configured origin, so credentials stay with %s: %v. Retrying in %s",
+			p.input.baseURL, err, wait.Round(time.Second))
 	default:
-		p.log.Errorf("revel_poller: poll failed: %v. Retrying in %s", err, wait.Round(time.Second))
+		p.log.Errorf("poll failed: %v. Retrying in %s", err, wait.Round(time.Second))
 	}
 }
 
@@ -109,7 +105,7 @@ func (p *resourcePoller) restartCycleWithOffsets() {
 	p.paging = revelapi.Offset
 	if cy := p.state.Cycle; cy != nil {
 		restarted := *cy
-		restarted.Paging, restarted.AfterID, restarted.Offset = string(revelapi.Offset), "", 0
+		restarted.Paging, restarted.AfterID, restarted.Offset = revelapi.Offset, "", 0
 		p.state = &checkpoint.State{Cursor: p.state.Cursor, Through: p.state.Through, Seen: p.state.Seen, Cycle: &restarted}
 	}
 }
@@ -118,12 +114,12 @@ func (p *resourcePoller) restartCycleWithOffsets() {
 func (p *resourcePoller) onSave(s *checkpoint.State, err error) {
 	if err != nil {
 		p.metrics.commitFails.Incr(1, p.conf.objectType)
-		p.log.Warnf("revel_poller: checkpoint not saved (the next acknowledgement retries): %v", err)
+		p.log.Warnf("checkpoint not saved (the next acknowledgement retries): %v", err)
 		return
 	}
 	p.metrics.commits.Incr(1, p.conf.objectType)
 	p.updateLagTo(s.Through)
-	p.log.Tracef("revel_poller: checkpoint saved at cursor %s", s.Cursor.Format(time.RFC3339Nano))
+	p.log.Tracef("checkpoint saved at cursor %s", s.Cursor.Format(time.RFC3339Nano))
 }
 
 // updateLag reports how long ago delivery was complete: now minus the start
@@ -143,7 +139,7 @@ func (p *resourcePoller) updateLagTo(through time.Time) {
 // from the configured one: every naive date would be misread.
 func (p *resourcePoller) checkZone(reported string) {
 	configured := p.conf.fields.Updated.Zone
-	if p.conf.fields.VersionByCreated {
+	if !p.conf.fields.FilterByUpdatedDate {
 		configured = p.conf.fields.Created.Zone
 	}
 	if p.zoneWarned || reported == "" || configured == nil {
@@ -159,7 +155,7 @@ func (p *resourcePoller) checkZone(reported string) {
 		_, b := t.In(configured).Zone()
 		if a != b {
 			p.zoneWarned = true
-			p.log.Warnf("revel_poller: Revel reports the tenant's time zone as %s, but dates_configuration says %s; naive dates will be read at the wrong instant. Set the zones (and the url macro's zone) to %s",
+			p.log.Warnf("Revel reports the tenant's time zone as %s, but dates_configuration says %s; naive dates will be read at the wrong instant. Set the zones (and the url macro's zone) to %s",
 				reported, configured, reported)
 			return
 		}

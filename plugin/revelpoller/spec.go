@@ -156,7 +156,7 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 			).Description("The Cloud Elements instance these events claim to come from, so consumers that route on it keep working."),
 			service.NewStringField(fRateLimit).
 				Description("A `rate_limit` resource every request waits on, shared by all resources of this input.").Default(""),
-			service.NewStringField(fTimeout).
+			service.NewDurationField(fTimeout).
 				Description("Limit on each request, body included. A request that times out is retried.").Default("30s"),
 			service.NewIntField(fMaxRequests).
 				Description("Most pages a resource reads in one poll; 0 is no limit. A backlog (after an outage, or with `start_from: earliest`) larger than this is read over several polls, resuming where it stopped, so catching up stays within an API quota; with `rate_limit` it also stays within a rate. A caught-up poll reads one page.").
@@ -165,8 +165,8 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 				Description("Pages per resource that may await acknowledgement before polling pauses; bounds memory whatever the backlog.").
 				Default(8).LintRule(`root = if this < 1 { ["max_unacked_pages must be at least 1"] }`),
 			service.NewObjectField(fRetryBackoff,
-				service.NewStringField(fInitialInterval).Description("First wait after a failed request.").Default("1s"),
-				service.NewStringField(fMaxInterval).Description("Longest wait between attempts. A 429's Retry-After is honoured whatever it says.").Default("1m"),
+				service.NewDurationField(fInitialInterval).Description("First wait after a failed request.").Default("1s"),
+				service.NewDurationField(fMaxInterval).Description("Longest wait between attempts. A 429's Retry-After is honoured whatever it says.").Default("1m"),
 			).Advanced().Description("Waits between retries of a failed request (5xx, timeout, malformed body, 429 without Retry-After) and after rejected credentials. Jittered, exponential."),
 			service.NewAutoRetryNacksToggleField(),
 		).
@@ -208,7 +208,7 @@ func resourceFields() []*service.ConfigField {
 		service.NewBoolField(fFilterByCurrent).
 			Description("Cloud Elements' `filterByCurrentDate`: leave records changed after the cycle started to the next cycle. The cursor never passes a cycle's start anyway, so this only moves such changes into the next cycle; it never loses or repeats them.").
 			Default(false),
-		service.NewStringField(fReconcile).
+		service.NewDurationField(fReconcile).
 			Description("Find hard deletes: this often, list the resource's ids (`fields=id`, paged by id, with the url's filters other than dates) and emit DELETED for ids seen before and now gone. Revel deletes timesheet entries outright, which a changed-since query never sees. The delete time is approximate (the listing's time) and the event's raw record holds only the id. Empty disables it.").
 			Example("1h").Default(""),
 		service.NewStringEnumField(fPaging, "auto", "keyset", "offset").Advanced().
