@@ -19,6 +19,7 @@ import (
 	_ "github.com/redpanda-data/benthos/v4/public/components/io"
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
 
+	_ "github.com/revel-connect/revel-connect/plugin/httpcallback"
 	_ "github.com/revel-connect/revel-connect/plugin/revelpoller"
 	"github.com/revel-connect/revel-connect/revelsim"
 	"github.com/revel-connect/revel-connect/revelsim/revelsimtest"

@@ -259,7 +259,7 @@ func TestImportedSignatureMatchesTheDocumentedTestVector(t *testing.T) {
 		Output struct {
 			HTTPClient struct {
 				Headers map[string]string `yaml:"headers"`
-			} `yaml:"http_client"`
+			} `yaml:"http_callback"`
 		} `yaml:"output"`
 	}
 	if err := yaml.Unmarshal([]byte(conf), &doc); err != nil {
