@@ -62,7 +62,11 @@ func TestCallbackExampleObeysRetryAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	runYAML(t, string(raw), exampleLookup(simulatorEnv(base, callback.URL, t.TempDir())))
-	eventually(t, func() string { mu.Lock(); defer mu.Unlock(); return fmt.Sprintf("%d of %d accepted", len(accepted), changes) }, func() bool {
+	eventually(t, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Sprintf("%d of %d accepted", len(accepted), changes)
+	}, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(accepted) >= changes
