@@ -201,8 +201,9 @@ func TestNothingDroppedUnderLoad(t *testing.T) {
 }
 
 // TestLongRetryAfterHoldsTheMessage: a callback asking for an hour is
-// obeyed; when the pipeline stops meanwhile the message is rejected, so the
-// input keeps it, rather than dropped or counted as sent.
+// obeyed; when the pipeline stops meanwhile (the write's context ends) the
+// write fails, so Benthos rejects the message to the input, which keeps
+// it, rather than dropping it or counting it as sent.
 func TestLongRetryAfterHoldsTheMessage(t *testing.T) {
 	cb := &callback{answer: func(n int, w http.ResponseWriter) (int, time.Time) {
 		w.Header().Set("Retry-After", "3600")
@@ -211,39 +212,31 @@ func TestLongRetryAfterHoldsTheMessage(t *testing.T) {
 	}}
 	srv := httptest.NewServer(cb)
 	defer srv.Close()
-
-	b := service.NewStreamBuilder()
-	b.SetLoggerYAML("level: none")
-	if err := b.AddOutputYAML("http_callback:\n  url: " + srv.URL); err != nil {
-		t.Fatal(err)
-	}
-	produce, err := b.AddBatchProducerFunc()
+	pc, err := Spec().ParseYAML("url: "+srv.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := b.Build()
+	out, err := newOutput(pc, service.MockResources())
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = stream.Run(context.Background()) }()
+	ctx, cancel := context.WithCancel(context.Background())
 	outcome := make(chan error, 1)
-	go func() {
-		outcome <- produce(context.Background(), service.MessageBatch{service.NewMessage([]byte("x"))})
-	}()
+	go func() { outcome <- out.WriteBatch(ctx, service.MessageBatch{service.NewMessage([]byte("x"))}) }()
 	for deadline := time.Now().Add(10 * time.Second); len(cb.requests()) == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("the callback was never called")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	_ = stream.StopWithin(time.Second)
 	select {
 	case err := <-outcome:
-		if err == nil {
-			t.Fatal("the message counts as delivered although the callback never accepted it")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the message was neither delivered nor rejected after the stream stopped")
+		t.Fatalf("the write returned %v while the callback's Retry-After holds it", err)
+	default:
+	}
+	cancel()
+	if err := <-outcome; err == nil {
+		t.Fatal("the message counts as delivered although the callback never accepted it")
 	}
 	if reqs := cb.requests(); len(reqs) != 1 {
 		t.Fatalf("%d requests within the hour the callback asked for, want 1", len(reqs))
