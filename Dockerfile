@@ -35,4 +35,10 @@ EXPOSE 4195
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["/usr/local/bin/revel-connect", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/revel-connect"]
-CMD ["run", "/config/pipeline.yaml"]
+# revel-connect binds its HTTP server to 127.0.0.1:4195 unless told otherwise;
+# inside a container that is unreachable from outside it, so the published
+# port, Prometheus and Kubernetes probes need 0.0.0.0 (it overrides the
+# config's http.address). Publish it on the host's loopback, or keep it on a
+# private network (docs/security.md). Streams mode refuses 0.0.0.0 without
+# http.basic_auth.
+CMD ["run", "--set", "http.address=0.0.0.0:4195", "/config/pipeline.yaml"]

@@ -34,6 +34,7 @@ func main() {
 		service.CLIOptSetVersion(version, dateBuilt),
 		service.CLIOptSetDocumentationURL("https://github.com/revel-connect/revel-connect/tree/main/docs"),
 	}
+	opts = append(opts, secureCLIOpts(environment())...)
 	for _, c := range commands {
 		opts = append(opts, service.CLIOptAddCommand(c))
 	}

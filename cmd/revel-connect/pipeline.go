@@ -103,8 +103,14 @@ func (o pipelineOptions) parts() (pipelineParts, error) {
 
 // yaml is the whole pipeline file.
 func (p pipelineParts) yaml() string {
-	return p.header + "input:\n" + indent(p.input) + "\n" + p.resources + "\noutput:\n" + indent(p.output)
+	return p.header + "input:\n" + indent(p.input) + "\n" + p.resources + "\noutput:\n" + indent(p.output) + "\n" + httpSection
 }
+
+// httpSection keeps Benthos' HTTP server on loopback, written out so that a
+// printed pipeline says so wherever it runs.
+const httpSection = `# Benthos' HTTP server (/ready, /ping, /metrics) answers this machine only.
+http:
+  address: ` + defaultHTTPAddress + "\n"
 
 func indent(s string) string {
 	lines := strings.SplitAfter(s, "\n")
