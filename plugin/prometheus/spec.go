@@ -24,7 +24,7 @@ func Spec() *service.ConfigSpec {
 		Beta().
 		Summary("Serves metrics in the Prometheus text format on the HTTP server's `/metrics` endpoint, for Prometheus to scrape.").
 		Description(`
-Every metric of the pipeline is served: Benthos' own (`+"`input_received`"+`, `+"`output_sent`"+`, `+"`output_latency_ns`"+`, ...) and revel_poller's (`+"`revel_poller_*`"+`), with their labels. It is revel-connect's default: a config without a `+"`metrics`"+` section uses it. The endpoint is on Benthos' HTTP server (`+"`http.address`"+`, `+"`0.0.0.0:4195`"+` by default); `+"`/stats`"+` serves the same.
+Every metric of the pipeline is served: Benthos' own (`+"`input_received`"+`, `+"`output_sent`"+`, `+"`output_latency_ns`"+`, ...) and revel_poller's (`+"`revel_poller_*`"+`), with their labels. It is revel-connect's default: a config without a `+"`metrics`"+` section uses it. The endpoint is on Benthos' HTTP server (`+"`http.address`"+`, which revel-connect binds to `+"`127.0.0.1:4195`"+` unless told otherwise: a Prometheus on another machine needs an address it can reach); `+"`/stats`"+` serves the same.
 
 Names and label keys are made valid for Prometheus: any character other than a letter, digit, `+"`_`"+` or `+"`:`"+` becomes `+"`_`"+`, so that every scraper can parse them. Counters and gauges keep their names. Timers become histograms in seconds, Prometheus' base unit, and a name ending in `+"`_ns`"+` ends in `+"`_seconds`"+` instead: `+"`output_latency_ns`"+` is served as `+"`output_latency_seconds_bucket`"+`, `+"`_sum`"+` and `+"`_count`"+`. Histograms, unlike summaries, can be summed across replicas before taking a quantile.
 
@@ -44,7 +44,7 @@ Rename or drop metrics with Benthos' `+"`metrics.mapping`"+`.
 				Description("Also serve the Go runtime's goroutines, heap and garbage collection statistics (`go_*`).").
 				Default(false),
 		).
-		Example("Scraped on 4195", "Serves /metrics on the HTTP server, with process statistics.", `
+		Example("Scraped on 4195", "Serves /metrics on the HTTP server, with process statistics, to a Prometheus on another machine of a private network (the server also serves /ready and /ping).", `
 http:
   address: 0.0.0.0:4195
 metrics:
