@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/urfave/cli/v2"
+
+	"github.com/revel-connect/revel-connect/internal/fleet"
+)
+
+func init() { commands = append(commands, fleetCommand(), tenantsCommand()) }
+
+// kafkaFlags are the flags fleet and tenants share: where the fleet's
+// topics live.
+func kafkaFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "brokers", Required: true, Usage: "Kafka seed brokers, HOST:PORT[,HOST:PORT...]"},
+		&cli.StringFlag{Name: "tenants-topic", Value: fleet.DefaultTenantsTopic, Usage: "compacted topic of tenants: key = tenant id, value = the tenant's stream YAML"},
+		&cli.StringFlag{Name: "state-topic", Value: fleet.DefaultStateTopic, Usage: "compacted topic of the tenants' checkpoints, partitioned like the tenants topic"},
+		&cli.IntFlag{Name: "partitions", Value: 12, Usage: "partitions of the topics when they are created: the most replicas that can share the work"},
+	}
+}
+
+func fleetCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "fleet",
+		Usage: "Run one replica of a fleet that shares the tenants of a Kafka topic (docs/fleet.md)",
+		Description: `Joins the consumer group --group and runs the streams of the tenants in the
+partitions of the tenants topic the group assigns to this replica. Each
+tenant's checkpoints live in the state topic, in the partition numbered like
+the tenant's, through the cache the fleet gives every stream as "state"
+(checkpoint_cache: state). When replicas join or leave, a tenant moves: its
+old owner stops it, saves its checkpoint and only then lets it go.
+
+The root config (-o) holds http (address, default 127.0.0.1:4195: /ping,
+/ready, /metrics, /fleet), logger and metrics, as in streams mode.
+
+  revel-connect fleet --brokers kafka:9092 --group revel -o root.yaml
+  revel-connect tenants put --brokers kafka:9092 acme acme.yaml`,
+		Flags: append(kafkaFlags(),
+			&cli.StringFlag{Name: "group", Required: true, Usage: "consumer group every replica of this fleet joins"},
+			&cli.StringFlag{Name: "observability", Aliases: []string{"o"}, Usage: "root config: http, logger, metrics"},
+			&cli.DurationFlag{Name: "session-timeout", Value: 45 * time.Second, Usage: "how long a silent replica keeps its tenants: the failover time after a crash"},
+			&cli.DurationFlag{Name: "heartbeat-interval", Value: 3 * time.Second, Usage: "how often the replica tells the group it lives; under a third of --session-timeout"},
+			&cli.DurationFlag{Name: "rebalance-timeout", Value: time.Minute, Usage: "the longest a handover may take: tenants stopped and checkpoints saved"},
+			&cli.DurationFlag{Name: "stop-timeout", Value: 30 * time.Second, Usage: "the longest a tenant's graceful stop may take, under --rebalance-timeout"},
+		),
+		Action: runFleet,
+	}
+}
+
+func runFleet(c *cli.Context) error {
+	raw := []byte{}
+	if path := c.String("observability"); path != "" {
+		var err error
+		if raw, err = os.ReadFile(path); err != nil {
+			return err
+		}
+	}
+	root, err := fleet.ParseRootConfig(raw)
+	if err != nil {
+		return err
+	}
+	log, err := root.NewLogger(c.App.ErrWriter)
+	if err != nil {
+		return err
+	}
+	if c.Duration("heartbeat-interval")*3 > c.Duration("session-timeout") {
+		return fmt.Errorf("--heartbeat-interval %s must be at most a third of --session-timeout %s", c.Duration("heartbeat-interval"), c.Duration("session-timeout"))
+	}
+	if c.Duration("stop-timeout") >= c.Duration("rebalance-timeout") {
+		return fmt.Errorf("--stop-timeout %s must be shorter than --rebalance-timeout %s", c.Duration("stop-timeout"), c.Duration("rebalance-timeout"))
+	}
+	ctx, stop := stopOnSignal(c.Context, 0)
+	defer stop()
+	r, err := fleet.New(ctx, fleet.Config{
+		Brokers:           c.StringSlice("brokers"),
+		Group:             c.String("group"),
+		TenantsTopic:      c.String("tenants-topic"),
+		StateTopic:        c.String("state-topic"),
+		Partitions:        int32(c.Int("partitions")),
+		SessionTimeout:    c.Duration("session-timeout"),
+		HeartbeatInterval: c.Duration("heartbeat-interval"),
+		RebalanceTimeout:  c.Duration("rebalance-timeout"),
+		StopTimeout:       c.Duration("stop-timeout"),
+		Logger:            log,
+		Env:               service.GlobalEnvironment(),
+	})
+	if err != nil {
+		return err
+	}
+	if root.HTTPEnabled() {
+		ln, err := net.Listen("tcp", root.HTTP.Address)
+		if err != nil {
+			return fmt.Errorf("http.address %s: %w", root.HTTP.Address, err)
+		}
+		srv := &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
+		log.Info("fleet: serving /ping, /ready, /metrics and /fleet", "address", ln.Addr().String())
+	}
+	log.Info("fleet: replica starting", "group", c.String("group"), "tenants_topic", c.String("tenants-topic"), "state_topic", c.String("state-topic"))
+	err = r.Run(ctx)
+	log.Info("fleet: replica stopped")
+	return err
+}
+
+func tenantsCommand() *cli.Command {
+	open := func(c *cli.Context) (*fleet.Tenants, []kgo.Opt, error) {
+		opts := []kgo.Opt{kgo.SeedBrokers(c.StringSlice("brokers")...)}
+		t, err := fleet.NewTenants(c.Context, opts, c.String("tenants-topic"), c.String("state-topic"), int32(c.Int("partitions")))
+		return t, opts, err
+	}
+	return &cli.Command{
+		Name:  "tenants",
+		Usage: "Add, change, remove and list the tenants of a fleet (docs/fleet.md)",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "put",
+				Usage:     "Lint a tenant's stream YAML and write it to the tenants topic; its owner starts or restarts it",
+				ArgsUsage: "ID FILE|-",
+				Flags:     kafkaFlags(),
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 2 {
+						return errors.New("tenants put takes a tenant ID and a FILE (- for standard input)")
+					}
+					name, body, err := readBody(c.Args().Get(1), c.App.Reader)
+					if err != nil {
+						return err
+					}
+					t, _, err := open(c)
+					if err != nil {
+						return err
+					}
+					defer t.Close()
+					if err := t.Put(c.Context, c.Args().Get(0), string(body)); err != nil {
+						return fmt.Errorf("%s: %w", name, err)
+					}
+					fmt.Fprintf(c.App.Writer, "tenant %s written\n", c.Args().Get(0))
+					return nil
+				},
+			},
+			{
+				Name:      "delete",
+				Usage:     "Remove a tenant: its owner stops it; its checkpoints stay, so putting it back resumes",
+				ArgsUsage: "ID",
+				Flags:     kafkaFlags(),
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return errors.New("tenants delete takes one tenant ID")
+					}
+					t, _, err := open(c)
+					if err != nil {
+						return err
+					}
+					defer t.Close()
+					if err := t.Delete(c.Context, c.Args().First()); err != nil {
+						return err
+					}
+					fmt.Fprintf(c.App.Writer, "tenant %s deleted\n", c.Args().First())
+					return nil
+				},
+			},
+			{
+				Name:  "list",
+				Usage: "List the tenants: id, partition and when it was last written",
+				Flags: kafkaFlags(),
+				Action: func(c *cli.Context) error {
+					t, opts, err := open(c)
+					if err != nil {
+						return err
+					}
+					defer t.Close()
+					list, err := t.List(c.Context, opts)
+					if err != nil {
+						return err
+					}
+					for _, l := range list {
+						fmt.Fprintf(c.App.Writer, "%s\t%d\t%s\n", l.ID, l.Partition, l.Updated.UTC().Format(time.RFC3339))
+					}
+					return nil
+				},
+			},
+		},
+	}
+}

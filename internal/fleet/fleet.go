@@ -1,0 +1,415 @@
+// Package fleet runs revel-connect as a fleet of replicas coordinated by
+// Kafka, the way Kafka Connect's distributed mode and Kafka Streams are: a
+// consumer group spreads the partitions of a compacted tenants topic over
+// the replicas, each replica runs the streams of the tenants in its
+// partitions, and keeps their checkpoints in the same partition of a
+// compacted state topic. docs/fleet.md has the design.
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Default topic names.
+const (
+	DefaultTenantsTopic = "revel-connect.tenants"
+	DefaultStateTopic   = "revel-connect.state"
+)
+
+// Config is one replica's settings.
+type Config struct {
+	Brokers      []string
+	Group        string // the consumer group every replica of the fleet joins
+	TenantsTopic string
+	StateTopic   string
+	// Partitions is the partition count of topics the fleet creates; the
+	// most replicas that can share the work.
+	Partitions int32
+	// SessionTimeout is how long a silent replica keeps its partitions:
+	// the failover time after a crash. Kafka's default is 45s.
+	SessionTimeout time.Duration
+	// HeartbeatInterval is how often a replica tells the group it lives.
+	HeartbeatInterval time.Duration
+	// RebalanceTimeout bounds a handover: every replica must have released
+	// what it gives up (streams stopped, checkpoints saved) within it.
+	RebalanceTimeout time.Duration
+	// StopTimeout bounds one tenant's graceful stop; past it the stream is
+	// stopped ungracefully and unacknowledged messages are polled again by
+	// the next owner.
+	StopTimeout time.Duration
+	// ClientOpts are extra franz-go options (TLS, SASL).
+	ClientOpts []kgo.Opt
+	Logger     *slog.Logger
+	Metrics    *Metrics
+	// Env is the Benthos environment of tenants' streams.
+	Env *service.Environment
+}
+
+func (c *Config) defaults() {
+	if c.TenantsTopic == "" {
+		c.TenantsTopic = DefaultTenantsTopic
+	}
+	if c.StateTopic == "" {
+		c.StateTopic = DefaultStateTopic
+	}
+	if c.Partitions == 0 {
+		c.Partitions = 12
+	}
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = 45 * time.Second
+	}
+	if c.HeartbeatInterval == 0 {
+		c.HeartbeatInterval = min(3*time.Second, c.SessionTimeout/3)
+	}
+	if c.RebalanceTimeout == 0 {
+		c.RebalanceTimeout = time.Minute
+	}
+	if c.StopTimeout == 0 {
+		c.StopTimeout = c.RebalanceTimeout / 2
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics()
+	}
+	if c.Env == nil {
+		c.Env = service.GlobalEnvironment()
+	}
+}
+
+// Replica is one member of the fleet.
+type Replica struct {
+	cfg  Config
+	log  *slog.Logger
+	m    *Metrics
+	env  *service.Environment
+	cl   *kgo.Client
+	adm  *kadm.Client
+	opts []kgo.Opt // connection options, for the state loader
+
+	// ops serialises what changes ownership and tenants: applying tenant
+	// records and the group's assign, revoke and lost callbacks.
+	ops sync.Mutex
+
+	mu        sync.Mutex // guards parts and tenantOf for readers (state cache, status)
+	parts     map[int32]*partition
+	tenantOf  map[string]int32 // tenant -> partition, of tenants being built or running
+	handovers map[string]int   // kind -> count
+	lastMove  time.Duration
+	startErr  error
+}
+
+// New connects to the brokers and makes sure both topics exist, creating
+// them compacted with cfg.Partitions partitions; it refuses topics whose
+// partition counts differ, since a tenant's state must live in the
+// partition numbered like the tenant's.
+func New(ctx context.Context, cfg Config) (*Replica, error) {
+	cfg.defaults()
+	if cfg.Group == "" {
+		return nil, errors.New("fleet: --group is required: every replica of one fleet joins the same consumer group")
+	}
+	r := &Replica{cfg: cfg, log: cfg.Logger, m: cfg.Metrics, parts: map[int32]*partition{}, tenantOf: map[string]int32{}, handovers: map[string]int{}}
+	var err error
+	if r.env, err = NewEnvironment(cfg.Env, r.partitionOf, cfg.Metrics); err != nil {
+		return nil, err
+	}
+	r.opts = append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.ClientOpts...)
+	if err := EnsureTopics(ctx, r.opts, cfg.TenantsTopic, cfg.StateTopic, cfg.Partitions); err != nil {
+		return nil, err
+	}
+	r.cl, err = kgo.NewClient(append(append([]kgo.Opt{}, r.opts...),
+		kgo.ConsumerGroup(cfg.Group),
+		kgo.ConsumeTopics(cfg.TenantsTopic),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()),
+		// The tenants topic is read from the start on every assignment:
+		// it is the set of tenants, not a queue.
+		kgo.DisableAutoCommit(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.SessionTimeout(cfg.SessionTimeout),
+		kgo.HeartbeatInterval(cfg.HeartbeatInterval),
+		kgo.RebalanceTimeout(cfg.RebalanceTimeout),
+		kgo.OnPartitionsAssigned(r.assigned),
+		kgo.OnPartitionsRevoked(r.revoked),
+		kgo.OnPartitionsLost(r.lost),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+	)...)
+	if err != nil {
+		return nil, err
+	}
+	r.adm = kadm.NewClient(r.cl)
+	return r, nil
+}
+
+// Run polls the tenants topic until ctx ends, then releases every
+// partition gracefully and leaves the group.
+func (r *Replica) Run(ctx context.Context) error {
+	defer func() {
+		// Close leaves the group; its final revoke stops every tenant
+		// gracefully.
+		r.cl.CloseAllowingRebalance()
+	}()
+	for {
+		fetches := r.cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if fetches.IsClientClosed() {
+			return errors.New("fleet: the Kafka client closed")
+		}
+		fetches.EachError(func(topic string, p int32, err error) {
+			if !errors.Is(err, context.Canceled) {
+				r.log.Warn("fleet: reading the tenants topic", "topic", topic, "partition", p, "error", err)
+			}
+		})
+		r.apply(latestTenants(fetches))
+		r.cl.AllowRebalance()
+	}
+}
+
+// latestTenants keeps the last record of each tenant in a poll.
+func latestTenants(fetches kgo.Fetches) map[string]*kgo.Record {
+	out := map[string]*kgo.Record{}
+	fetches.EachRecord(func(rec *kgo.Record) { out[string(rec.Key)] = rec })
+	return out
+}
+
+// apply starts, restarts or stops tenants for their latest records.
+func (r *Replica) apply(recs map[string]*kgo.Record) {
+	if len(recs) == 0 {
+		return
+	}
+	r.ops.Lock()
+	defer r.ops.Unlock()
+	var stop []*tenant
+	var start []*kgo.Record
+	for _, id := range slices.Sorted(maps.Keys(recs)) {
+		rec := recs[id]
+		r.mu.Lock()
+		p := r.parts[rec.Partition]
+		var cur *tenant
+		if p != nil {
+			cur = p.tenants[id]
+		}
+		r.mu.Unlock()
+		if p == nil {
+			continue // revoked after the fetch
+		}
+		if cur != nil && rec.Value != nil && cur.conf == string(rec.Value) {
+			continue
+		}
+		if cur != nil {
+			stop = append(stop, cur)
+		}
+		if rec.Value != nil {
+			start = append(start, rec)
+		}
+	}
+	r.stopTenants(stop, r.cfg.StopTimeout)
+	for _, t := range stop {
+		r.log.Info("fleet: tenant stopped", "tenant", t.id, "partition", t.partition)
+	}
+	for _, rec := range start {
+		r.startTenant(rec)
+	}
+}
+
+// startTenant runs a tenant's stream, or records why it cannot.
+func (r *Replica) startTenant(rec *kgo.Record) {
+	id := string(rec.Key)
+	t := &tenant{id: id, partition: rec.Partition, conf: string(rec.Value), since: time.Now()}
+	r.mu.Lock()
+	r.parts[rec.Partition].tenants[id] = t
+	r.tenantOf[id] = rec.Partition
+	r.mu.Unlock()
+	log := r.log.With("tenant", id)
+	b, err := newStreamBuilder(r.env, id, t.conf, log)
+	if err == nil {
+		t.stream, err = b.Build()
+	}
+	if err != nil {
+		t.setState(statusRefused, err.Error())
+		r.m.refusals.Inc()
+		r.setOwned(t)
+		log.Error("fleet: tenant refused; the others carry on. Fix the config and put it again", "partition", rec.Partition, "error", err)
+		return
+	}
+	t.run(log)
+	r.setOwned(t)
+	log.Info("fleet: tenant started", "partition", rec.Partition)
+}
+
+func (r *Replica) setOwned(t *tenant) {
+	r.m.owned.DeletePartialMatch(map[string]string{"tenant": t.id})
+	status, _ := t.state()
+	r.m.owned.WithLabelValues(t.id, fmt.Sprint(t.partition), status).Set(1)
+}
+
+// stopTenants stops tenants in parallel, each within d, and forgets them.
+func (r *Replica) stopTenants(ts []*tenant, d time.Duration) {
+	var wg sync.WaitGroup
+	for _, t := range ts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.stop(d)
+		}()
+	}
+	wg.Wait()
+	r.mu.Lock()
+	for _, t := range ts {
+		if p := r.parts[t.partition]; p != nil && p.tenants[t.id] == t {
+			delete(p.tenants, t.id)
+		}
+		if r.tenantOf[t.id] == t.partition {
+			delete(r.tenantOf, t.id)
+		}
+	}
+	r.mu.Unlock()
+	for _, t := range ts {
+		r.m.forgetTenant(t.id)
+	}
+}
+
+// partitionOf is the partition a tenant's state cache writes to.
+func (r *Replica) partitionOf(tenant string) *partition {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n, ok := r.tenantOf[tenant]
+	if !ok {
+		return nil
+	}
+	return r.parts[n]
+}
+
+// assigned loads the state of newly assigned partitions and claims them
+// with a new epoch before any of their tenants starts.
+func (r *Replica) assigned(ctx context.Context, _ *kgo.Client, assigned map[string][]int32) {
+	parts := assigned[r.cfg.TenantsTopic]
+	if len(parts) == 0 {
+		return
+	}
+	r.ops.Lock()
+	defer r.ops.Unlock()
+	started := time.Now()
+	member, gen := r.cl.GroupMetadata()
+	r.m.generation.Set(float64(gen))
+	recs, err := readPartitions(ctx, r.opts, r.adm, r.cfg.StateTopic, parts)
+	if err != nil {
+		// Without its state a partition must not run: leave the group
+		// so the partitions go to a replica that can read it.
+		r.log.Error("fleet: cannot load the state of assigned partitions; leaving the group", "partitions", parts, "error", err)
+		r.startErr = err
+		go r.cl.LeaveGroup()
+		return
+	}
+	for _, n := range parts {
+		res := fold(recs[n])
+		pctx, cancel := context.WithCancel(context.Background())
+		p := &partition{
+			id: n, topic: r.cfg.StateTopic, cl: r.cl, member: member, ctx: pctx, cancel: cancel,
+			onSave: r.m.stateWrite, log: r.log,
+			epoch: newEpoch(res.maxClaim+1, gen), owned: true, entries: res.entries, tenants: map[string]*tenant{},
+		}
+		if res.stale > 0 {
+			r.m.staleRecords.Add(float64(res.stale))
+			r.log.Warn("fleet: ignored state writes of an older owner (fenced)", "partition", n, "records", res.stale)
+		}
+		// The claim makes the epoch visible to later owners; rewriting
+		// shadowed keys keeps the winner after compaction.
+		if err := p.set(claimKey, []byte(member)); err != nil {
+			r.log.Error("fleet: cannot claim partition", "partition", n, "error", err)
+			continue
+		}
+		for _, key := range slices.Sorted(maps.Keys(res.shadowed)) {
+			if v := res.entries[key].value; v != nil {
+				if err := p.set(key, v); err != nil {
+					r.log.Error("fleet: cannot rewrite fenced state", "partition", n, "key", key, "error", err)
+				}
+			}
+		}
+		r.mu.Lock()
+		r.parts[n] = p
+		r.mu.Unlock()
+		r.log.Info("fleet: partition acquired", "partition", n, "epoch", p.epoch.String(), "state_keys", len(res.entries))
+	}
+	r.m.partitions.Set(float64(len(r.snapshotParts())))
+	r.handover("acquired", time.Since(started))
+}
+
+// revoked releases partitions gracefully: their tenants stop, waiting for
+// in-flight messages to be acknowledged and their checkpoints written,
+// and only then does kgo let the group hand the partitions on.
+func (r *Replica) revoked(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	r.release(revoked[r.cfg.TenantsTopic], r.cfg.StopTimeout, "released")
+}
+
+// lost drops partitions whose ownership already ended (the session
+// expired): writes stop at once, and tenants stop without waiting, since
+// another replica may already be polling them.
+func (r *Replica) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	r.release(lost[r.cfg.TenantsTopic], 0, "lost")
+}
+
+func (r *Replica) release(parts []int32, grace time.Duration, kind string) {
+	if len(parts) == 0 {
+		return
+	}
+	r.ops.Lock()
+	defer r.ops.Unlock()
+	started := time.Now()
+	var ps []*partition
+	var ts []*tenant
+	r.mu.Lock()
+	for _, n := range parts {
+		if p := r.parts[n]; p != nil {
+			ps = append(ps, p)
+			for _, t := range p.tenants {
+				ts = append(ts, t)
+			}
+		}
+	}
+	r.mu.Unlock()
+	if kind == "lost" {
+		for _, p := range ps {
+			p.release()
+		}
+		grace = time.Second // stop promptly; writes are already refused
+	}
+	r.stopTenants(ts, grace)
+	r.mu.Lock()
+	for _, p := range ps {
+		p.release()
+		delete(r.parts, p.id)
+	}
+	r.mu.Unlock()
+	r.m.partitions.Set(float64(len(r.snapshotParts())))
+	r.handover(kind, time.Since(started))
+	r.log.Info("fleet: partitions "+kind, "partitions", parts, "tenants", len(ts), "took", time.Since(started).Round(time.Millisecond))
+}
+
+func (r *Replica) handover(kind string, d time.Duration) {
+	r.m.handover(kind, d)
+	r.mu.Lock()
+	r.handovers[kind]++
+	r.lastMove = d
+	r.mu.Unlock()
+}
+
+func (r *Replica) snapshotParts() []int32 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(maps.Keys(r.parts))
+}

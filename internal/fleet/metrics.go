@@ -1,0 +1,205 @@
+package fleet
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redpanda-data/benthos/v4/public/service"
+)
+
+// Metrics are a replica's Prometheus metrics: the fleet's own (revel_fleet_*)
+// and, labelled by tenant, the revel_poller_* metrics and output errors of
+// every tenant's stream. Benthos' other per-stream metrics are left out:
+// at thousands of tenants they would dwarf everything else.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	generation   prometheus.Gauge
+	partitions   prometheus.Gauge
+	owned        *prometheus.GaugeVec // tenant, partition, status
+	handovers    *prometheus.CounterVec
+	handoverTime *prometheus.HistogramVec
+	stateWrites  *prometheus.CounterVec
+	staleRecords prometheus.Counter
+	refusals     prometheus.Counter
+
+	mu      sync.Mutex
+	tenants map[string]prometheus.Collector // name -> vector with a leading tenant label
+}
+
+// NewMetrics registers the fleet's metrics and the process and Go runtime
+// collectors in a registry of their own.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		generation: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "revel_fleet_group_generation", Help: "The consumer group generation this replica last joined."}),
+		partitions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "revel_fleet_partitions_owned", Help: "Partitions of the tenants topic this replica owns."}),
+		owned: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "revel_fleet_tenant_owned", Help: "1 for each tenant this replica owns, with its partition and status (running, refused, failed)."},
+			[]string{"tenant", "partition", "status"}),
+		handovers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "revel_fleet_handovers_total", Help: "Partitions acquired, released (gracefully) and lost (session expired) by this replica."},
+			[]string{"kind"}),
+		handoverTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "revel_fleet_handover_seconds", Help: "Time to acquire (load state, claim) or release (stop tenants, save checkpoints) a set of partitions.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}},
+			[]string{"kind"}),
+		stateWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "revel_fleet_state_writes_total", Help: "Checkpoint writes to the state topic, by result (ok, error; errors are retried)."},
+			[]string{"result"}),
+		staleRecords: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "revel_fleet_stale_state_records_total", Help: "State records ignored when loading a partition because a newer owner's epoch had written the key: fenced zombie writes."}),
+		refusals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "revel_fleet_tenant_refusals_total", Help: "Tenant configs refused because they do not parse or lint."}),
+		tenants: map[string]prometheus.Collector{},
+	}
+	m.Registry.MustRegister(m.generation, m.partitions, m.owned, m.handovers, m.handoverTime, m.stateWrites, m.staleRecords, m.refusals,
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
+	return m
+}
+
+func (m *Metrics) handover(kind string, d time.Duration) {
+	m.handovers.WithLabelValues(kind).Inc()
+	m.handoverTime.WithLabelValues(kind).Observe(d.Seconds())
+}
+
+func (m *Metrics) stateWrite(err error) {
+	if err != nil {
+		m.stateWrites.WithLabelValues("error").Inc()
+		return
+	}
+	m.stateWrites.WithLabelValues("ok").Inc()
+}
+
+// keepTenantMetric reports whether a stream metric is exported per tenant.
+func keepTenantMetric(name string) bool {
+	return strings.HasPrefix(name, "revel_poller_") || name == "output_error"
+}
+
+// forTenant is a Benthos metrics exporter that adds tenant=id to the
+// metrics it keeps.
+func (m *Metrics) forTenant(id string) service.MetricsExporter {
+	return &tenantExporter{m: m, tenant: id}
+}
+
+// forgetTenant drops a tenant's series once its stream is gone.
+func (m *Metrics) forgetTenant(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range m.tenants {
+		switch v := c.(type) {
+		case *prometheus.CounterVec:
+			v.DeletePartialMatch(prometheus.Labels{"tenant": id})
+		case *prometheus.GaugeVec:
+			v.DeletePartialMatch(prometheus.Labels{"tenant": id})
+		case *prometheus.HistogramVec:
+			v.DeletePartialMatch(prometheus.Labels{"tenant": id})
+		}
+	}
+	m.owned.DeletePartialMatch(prometheus.Labels{"tenant": id})
+}
+
+// vector returns the vector of name, creating it with labels; nil if name
+// is already a vector of another kind or other labels.
+func (m *Metrics) vector(name string, labels []string, create func() prometheus.Collector) prometheus.Collector {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := name + "\x00" + strings.Join(labels, ",")
+	if c, ok := m.tenants[key]; ok {
+		return c
+	}
+	for k := range m.tenants {
+		if strings.HasPrefix(k, name+"\x00") {
+			return nil
+		}
+	}
+	c := create()
+	if err := m.Registry.Register(c); err != nil {
+		return nil
+	}
+	m.tenants[key] = c
+	return c
+}
+
+type tenantExporter struct {
+	m      *Metrics
+	tenant string
+}
+
+type noop struct{}
+
+func (noop) Incr(int64)          {}
+func (noop) IncrFloat64(float64) {}
+func (noop) Timing(int64)        {}
+func (noop) Set(int64)           {}
+func (noop) SetFloat64(float64)  {}
+
+func (e *tenantExporter) NewCounterCtor(name string, labels ...string) service.MetricsExporterCounterCtor {
+	keys := append([]string{"tenant"}, labels...)
+	var v *prometheus.CounterVec
+	if keepTenantMetric(name) {
+		v, _ = e.m.vector(name, keys, func() prometheus.Collector {
+			return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: "Benthos metric " + name + ", by tenant."}, keys)
+		}).(*prometheus.CounterVec)
+	}
+	return func(values ...string) service.MetricsExporterCounter {
+		if v == nil {
+			return noop{}
+		}
+		return counter{v.WithLabelValues(append([]string{e.tenant}, values...)...)}
+	}
+}
+
+func (e *tenantExporter) NewTimerCtor(name string, labels ...string) service.MetricsExporterTimerCtor {
+	keys := append([]string{"tenant"}, labels...)
+	var v *prometheus.HistogramVec
+	if keepTenantMetric(name) {
+		v, _ = e.m.vector(name, keys, func() prometheus.Collector {
+			return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: "Benthos timing " + name + " in seconds, by tenant."}, keys)
+		}).(*prometheus.HistogramVec)
+	}
+	return func(values ...string) service.MetricsExporterTimer {
+		if v == nil {
+			return noop{}
+		}
+		return timer{v.WithLabelValues(append([]string{e.tenant}, values...)...)}
+	}
+}
+
+func (e *tenantExporter) NewGaugeCtor(name string, labels ...string) service.MetricsExporterGaugeCtor {
+	keys := append([]string{"tenant"}, labels...)
+	var v *prometheus.GaugeVec
+	if keepTenantMetric(name) {
+		v, _ = e.m.vector(name, keys, func() prometheus.Collector {
+			return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: "Benthos metric " + name + ", by tenant."}, keys)
+		}).(*prometheus.GaugeVec)
+	}
+	return func(values ...string) service.MetricsExporterGauge {
+		if v == nil {
+			return noop{}
+		}
+		return gauge{v.WithLabelValues(append([]string{e.tenant}, values...)...)}
+	}
+}
+
+func (e *tenantExporter) Close(context.Context) error { return nil }
+
+type counter struct{ c prometheus.Counter }
+
+func (c counter) Incr(n int64)          { c.c.Add(float64(n)) }
+func (c counter) IncrFloat64(n float64) { c.c.Add(n) }
+
+type timer struct{ o prometheus.Observer }
+
+func (t timer) Timing(ns int64) { t.o.Observe(float64(ns) / 1e9) }
+
+type gauge struct{ g prometheus.Gauge }
+
+func (g gauge) Set(n int64)          { g.g.Set(float64(n)) }
+func (g gauge) SetFloat64(n float64) { g.g.Set(n) }

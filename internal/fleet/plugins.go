@@ -1,0 +1,121 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+)
+
+// NewEnvironment returns a copy of base with the fleet's state cache and
+// tenant metrics exporter. state finds the partition that owns a tenant
+// when its stream is built; with a nil state (linting, `tenants put`) the
+// cache keeps values in memory.
+func NewEnvironment(base *service.Environment, state func(tenant string) *partition, m *Metrics) (*service.Environment, error) {
+	env := base.Clone()
+	cacheSpec := service.NewConfigSpec().
+		Summary("A tenant's state kept in the fleet's state topic; the fleet adds it to every tenant's stream as the cache resource `state`.").
+		Field(service.NewStringField("tenant"))
+	err := env.RegisterCache(stateCachePlugin, cacheSpec, func(pc *service.ParsedConfig, _ *service.Resources) (service.Cache, error) {
+		id, err := pc.FieldString("tenant")
+		if err != nil {
+			return nil, err
+		}
+		if state == nil {
+			return &memoryCache{values: map[string][]byte{}}, nil
+		}
+		p := state(id)
+		if p == nil {
+			return nil, errors.New("the tenant's partition is not owned by this replica")
+		}
+		return &stateCache{tenant: id, p: p}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	metricsSpec := service.NewConfigSpec().
+		Summary("A tenant's stream metrics, labelled with the tenant, in the fleet's registry.").
+		Field(service.NewStringField("tenant"))
+	err = env.RegisterMetricsExporter(tenantMetricsPlugin, metricsSpec, func(pc *service.ParsedConfig, _ *service.Logger) (service.MetricsExporter, error) {
+		id, err := pc.FieldString("tenant")
+		if err != nil {
+			return nil, err
+		}
+		return m.forTenant(id), nil
+	})
+	return env, err
+}
+
+// stateCache is a tenant's view of its partition's state.
+type stateCache struct {
+	tenant string
+	p      *partition
+}
+
+func (c *stateCache) Get(_ context.Context, key string) ([]byte, error) {
+	if v := c.p.get(stateKey(c.tenant, key)); v != nil {
+		return v, nil
+	}
+	return nil, service.ErrKeyNotFound
+}
+
+func (c *stateCache) Set(_ context.Context, key string, value []byte, _ *time.Duration) error {
+	if value == nil {
+		value = []byte{}
+	}
+	return c.p.set(stateKey(c.tenant, key), value)
+}
+
+func (c *stateCache) Add(ctx context.Context, key string, value []byte, ttl *time.Duration) error {
+	if c.p.get(stateKey(c.tenant, key)) != nil {
+		return service.ErrKeyAlreadyExists
+	}
+	return c.Set(ctx, key, value, ttl)
+}
+
+// Delete writes a tombstone.
+func (c *stateCache) Delete(_ context.Context, key string) error {
+	return c.p.set(stateKey(c.tenant, key), nil)
+}
+
+func (c *stateCache) Close(context.Context) error { return nil }
+
+// memoryCache stands in for the state cache where no fleet runs.
+type memoryCache struct {
+	mu     sync.Mutex
+	values map[string][]byte
+}
+
+func (c *memoryCache) Get(_ context.Context, key string) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.values[key]; ok {
+		return v, nil
+	}
+	return nil, service.ErrKeyNotFound
+}
+
+func (c *memoryCache) Set(_ context.Context, key string, value []byte, _ *time.Duration) error {
+	c.mu.Lock()
+	c.values[key] = value
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *memoryCache) Add(ctx context.Context, key string, value []byte, ttl *time.Duration) error {
+	if _, err := c.Get(ctx, key); err == nil {
+		return service.ErrKeyAlreadyExists
+	}
+	return c.Set(ctx, key, value, ttl)
+}
+
+func (c *memoryCache) Delete(_ context.Context, key string) error {
+	c.mu.Lock()
+	delete(c.values, key)
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *memoryCache) Close(context.Context) error { return nil }

@@ -1,0 +1,85 @@
+package fleet
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultHTTPAddress is where a replica serves /ping, /ready, /metrics and
+// /fleet unless the root config says otherwise: loopback only.
+const DefaultHTTPAddress = "127.0.0.1:4195"
+
+// RootConfig is a replica's own config (-o): what streams mode's root
+// config holds, without streams' API.
+type RootConfig struct {
+	HTTP struct {
+		Enabled *bool  `yaml:"enabled"`
+		Address string `yaml:"address"`
+	} `yaml:"http"`
+	Logger struct {
+		Level  string `yaml:"level"`
+		Format string `yaml:"format"`
+	} `yaml:"logger"`
+	Metrics struct {
+		Prometheus map[string]any `yaml:"prometheus"`
+	} `yaml:"metrics"`
+}
+
+// ParseRootConfig reads a root config; unknown fields are errors naming
+// them. An empty document is the defaults.
+func ParseRootConfig(raw []byte) (*RootConfig, error) {
+	var c RootConfig
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("root config: %w (a fleet's root config holds http.enabled, http.address, logger.level, logger.format and metrics.prometheus; tenants' streams live in the tenants topic)", err)
+	}
+	if c.HTTP.Address == "" {
+		c.HTTP.Address = DefaultHTTPAddress
+	}
+	if c.Logger.Level == "" {
+		c.Logger.Level = "INFO"
+	}
+	if c.Logger.Format == "" {
+		c.Logger.Format = "logfmt"
+	}
+	if len(c.Metrics.Prometheus) > 0 {
+		return nil, fmt.Errorf("root config: metrics.prometheus takes no fields in a fleet: every replica serves its metrics on /metrics")
+	}
+	return &c, nil
+}
+
+// HTTPEnabled reports whether the replica serves HTTP.
+func (c *RootConfig) HTTPEnabled() bool { return c.HTTP.Enabled == nil || *c.HTTP.Enabled }
+
+// NewLogger builds the logger the root config describes, writing to w.
+func (c *RootConfig) NewLogger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	switch strings.ToUpper(c.Logger.Level) {
+	case "TRACE", "DEBUG":
+		level = slog.LevelDebug
+	case "INFO":
+		level = slog.LevelInfo
+	case "WARN":
+		level = slog.LevelWarn
+	case "ERROR", "FATAL":
+		level = slog.LevelError
+	case "NONE", "OFF":
+		level = slog.LevelError + 100
+	default:
+		return nil, fmt.Errorf("root config: logger.level %q: use TRACE, DEBUG, INFO, WARN, ERROR or NONE", c.Logger.Level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.Logger.Format {
+	case "logfmt":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("root config: logger.format %q: use logfmt or json", c.Logger.Format)
+}
