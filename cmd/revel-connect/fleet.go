@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/urfave/cli/v2"
 
@@ -92,7 +91,9 @@ func runFleet(c *cli.Context) error {
 		RebalanceTimeout:  c.Duration("rebalance-timeout"),
 		StopTimeout:       c.Duration("stop-timeout"),
 		Logger:            log,
-		Env:               service.GlobalEnvironment(),
+		// Tenants' streams get the CLI's components: none that run
+		// programs or listen (docs/security.md).
+		Env: environment(),
 	})
 	if err != nil {
 		return err
@@ -120,7 +121,7 @@ func runFleet(c *cli.Context) error {
 func tenantsCommand() *cli.Command {
 	open := func(c *cli.Context) (*fleet.Tenants, []kgo.Opt, error) {
 		opts := []kgo.Opt{kgo.SeedBrokers(c.StringSlice("brokers")...)}
-		t, err := fleet.NewTenants(c.Context, opts, c.String("tenants-topic"), c.String("state-topic"), int32(c.Int("partitions")))
+		t, err := fleet.NewTenants(c.Context, environment(), opts, c.String("tenants-topic"), c.String("state-topic"), int32(c.Int("partitions")))
 		return t, opts, err
 	}
 	return &cli.Command{

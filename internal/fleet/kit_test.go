@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -49,7 +50,7 @@ func newKit(t *testing.T) *kit {
 	srv := httptest.NewServer(k.callback)
 	t.Cleanup(srv.Close)
 	k.url = srv.URL
-	k.tenants, err = NewTenants(context.Background(), k.opts(), DefaultTenantsTopic, DefaultStateTopic, 4)
+	k.tenants, err = NewTenants(context.Background(), service.GlobalEnvironment(), k.opts(), DefaultTenantsTopic, DefaultStateTopic, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

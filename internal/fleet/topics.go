@@ -89,10 +89,11 @@ type Tenants struct {
 	env   *service.Environment
 }
 
-// NewTenants connects to the brokers, creating the topics if needed.
-// Records are partitioned by Kafka's default murmur2 hash of the key, as
-// any Kafka client would write them.
-func NewTenants(ctx context.Context, opts []kgo.Opt, tenants, state string, partitions int32) (*Tenants, error) {
+// NewTenants connects to the brokers, creating the topics if needed; env
+// is the Benthos environment replicas run tenants with, which Put lints
+// against. Records are partitioned by Kafka's default murmur2 hash of the
+// key, as any Kafka client would write them.
+func NewTenants(ctx context.Context, env *service.Environment, opts []kgo.Opt, tenants, state string, partitions int32) (*Tenants, error) {
 	if err := EnsureTopics(ctx, opts, tenants, state, partitions); err != nil {
 		return nil, err
 	}
@@ -100,7 +101,7 @@ func NewTenants(ctx context.Context, opts []kgo.Opt, tenants, state string, part
 	if err != nil {
 		return nil, err
 	}
-	env, err := NewEnvironment(service.GlobalEnvironment(), nil, NewMetrics())
+	env, err = NewEnvironment(env, nil, NewMetrics())
 	if err != nil {
 		cl.Close()
 		return nil, err

@@ -1,0 +1,74 @@
+package fleet
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// TestStateWritesWaitAndPollingPauses refuses every write to the state
+// topic for a while: the checkpoint write is retried, the tenant's input
+// stops after max_unacked_pages pages instead of running ahead of what can
+// be saved, and once writes succeed again every change is delivered once.
+func TestStateWritesWaitAndPollingPauses(t *testing.T) {
+	k := newKit(t)
+	tn := k.newTenant("w")
+	k.put(tn, "    page_size: 1\n    max_unacked_pages: 1\n")
+	a := k.start("a")
+	progress := func() string { return k.callback.String() + "\n" + a.logs.String() }
+	eventually(t, progress, k.allDelivered(tn))
+
+	var refusing atomic.Bool
+	refusing.Store(true)
+	k.cluster.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		k.cluster.KeepControl()
+		req := kreq.(*kmsg.ProduceRequest)
+		// Only the replica's state writes produce in this test.
+		if !refusing.Load() {
+			return nil, nil, false
+		}
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range req.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic, st.TopicID = rt.Topic, rt.TopicID
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition, sp.ErrorCode = rp.Partition, kerr.InvalidRecord.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+
+	const changes = 6
+	for range changes {
+		tn.insert()
+	}
+	failed := func() float64 { return counterValue(a.m.stateWrites.WithLabelValues("error")) }
+	// Five failed attempts take 1.5s of backoff: time for an unpaused
+	// input to poll all six changes many times over.
+	eventually(t, progress, func() bool { return failed() >= 5 })
+	delivered := 0
+	for _, id := range tn.employee[1:] {
+		delivered += k.callback.delivered(tn.id, id)
+	}
+	// The page whose checkpoint is being written, and the one
+	// max_unacked_pages lets through, at most: one change a page.
+	if delivered > 2 {
+		t.Errorf("%d of %d changes delivered while no checkpoint could be saved, want at most 2", delivered, changes)
+	}
+
+	refusing.Store(false)
+	eventually(t, progress, k.allDelivered(tn))
+	for _, id := range tn.employee {
+		if n := k.callback.delivered(tn.id, id); n != 1 {
+			t.Errorf("employee %d delivered %d times", id, n)
+		}
+	}
+	if ok := counterValue(a.m.stateWrites.WithLabelValues("ok")); ok == 0 {
+		t.Errorf("no state write succeeded after the outage")
+	}
+}
