@@ -73,7 +73,10 @@ type Event struct {
 	// envelope and the metadata carry it; New fills it so it is formatted
 	// once. Empty means format Date.
 	DateText string
-	Raw      string
+	// Undated marks a change without a version time of its own: a record
+	// whose date could not be read, or a hard delete found by listing ids.
+	Undated bool
+	Raw     string
 }
 
 // DateRFC3339 is DateText, or Date formatted when DateText is not filled
@@ -89,7 +92,7 @@ func (e *Event) DateRFC3339() string {
 func New(instanceID int64, objectType string, r *record.Record, t Type, pollDate time.Time) Event {
 	e := Event{Type: t, ObjectType: objectType, ObjectID: r.ID, Date: r.Version, Raw: r.Raw}
 	if r.VersionErr != nil {
-		e.Date = pollDate
+		e.Date, e.Undated = pollDate, true
 	}
 	e.DateText = e.Date.UTC().Format(time.RFC3339Nano)
 	version := e.DateText
@@ -115,6 +118,7 @@ func NewDeleted(instanceID int64, objectType string, id int64, when time.Time) E
 		ObjectType: objectType,
 		ObjectID:   objectID,
 		Date:       when,
+		Undated:    true,
 		Raw:        `{"id":` + objectID + `}`,
 	}
 }

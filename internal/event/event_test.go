@@ -63,7 +63,7 @@ func TestNewDeleted(t *testing.T) {
 	when := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	e := NewDeleted(7, "timesheets", 42, when)
 	want := Event{ID: NewID(7, "timesheets", "42", "deleted", Deleted), Type: Deleted, ObjectType: "timesheets",
-		ObjectID: "42", Date: when, Raw: `{"id":42}`}
+		ObjectID: "42", Date: when, Undated: true, Raw: `{"id":42}`}
 	if !reflect.DeepEqual(e, want) {
 		t.Fatalf("NewDeleted = %+v, want %+v", e, want)
 	}

@@ -62,8 +62,13 @@ type resourceConfig struct {
 	// onlyBeforeCycle leaves records changed after a cycle started to the
 	// next cycle (filter_by_current_date).
 	onlyBeforeCycle bool
-	// reconcile is how often ids are listed to find hard deletes; 0 never.
+	// reconcile is how often every id is listed to find hard deletes
+	// (audit_full_interval, formerly reconcile_interval); 0 never.
 	reconcile time.Duration
+	// audit is how often the completeness audit runs; 0 never. It lists
+	// the changes of the last auditLookback.
+	audit         time.Duration
+	auditLookback time.Duration
 }
 
 // startFrom is where a resource without a checkpoint begins.
@@ -184,6 +189,13 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 	if c.maxRequests < 0 {
 		errs.add(fMaxRequests, errors.New("must be 0 (no limit) or more"))
 	}
+	if c.maxRequests == 1 {
+		for _, rc := range c.resources {
+			if rc.audit > 0 {
+				errs.add(fMaxRequests, fmt.Errorf("1 leaves resources.%s.audit_interval no request: the poll's page takes it; raise it to at least 2", rc.objectType))
+			}
+		}
+	}
 	c.maxUnackedPages = intField(pc, &errs, fMaxUnackedPages)
 	if c.maxUnackedPages < 1 {
 		errs.add(fMaxUnackedPages, errors.New("must be at least 1"))
@@ -257,8 +269,21 @@ func parseResource(pc *service.ParsedConfig, path string, errs *fieldErrors) *re
 		rc.pollDelay, err = parseSecondsOrDuration(s)
 		errs.add(at(fPollDelay), err)
 	}
-	if str(pc, errs, fReconcile) != "" { // empty, the default, disables it
+	full, legacy := str(pc, errs, fAuditFull), str(pc, errs, fReconcile)
+	switch { // empty, the default, disables it
+	case full != "" && legacy != "":
+		errs.add(at(fReconcile), errors.New("reconcile_interval is the old name of audit_full_interval; set only audit_full_interval"))
+	case full != "":
+		rc.reconcile = duration(pc, errs, at(fAuditFull), fAuditFull)
+	case legacy != "":
 		rc.reconcile = duration(pc, errs, at(fReconcile), fReconcile)
+	}
+	if str(pc, errs, fAudit) != "" {
+		rc.audit = duration(pc, errs, at(fAudit), fAudit)
+	}
+	rc.auditLookback = duration(pc, errs, at(fAuditLookback), fAuditLookback)
+	if rc.auditLookback == 0 {
+		errs.add(at(fAuditLookback), errors.New("must be longer than zero, e.g. 168h"))
 	}
 	rc.paging = revelapi.Paging(str(pc, errs, fPaging))
 	if rc.paging == revelapi.Keyset && rc.url != nil && queryOf(rc.url.String()).Has("order_by") {

@@ -260,6 +260,7 @@ func (p *resourcePoller) deliver(ctx context.Context, events []event.Event, poll
 		p.setUnacked(-n)
 		ack(ctx)
 	}
+	release = p.ledgerAck(events, release)
 	select {
 	case p.out <- delivery{batch: batch, ack: release}:
 		return nil

@@ -149,6 +149,11 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 			return nil, err
 		}
 	}
+	if rc.audit > 0 {
+		if err := p.loadLedger(ctx); err != nil {
+			return nil, err
+		}
+	}
 	p.tracker = checkpoint.NewTracker(in.store, key, int64(in.conf.maxUnackedPages), p.onSave)
 	p.client, err = revelapi.New(revelapi.Options{
 		BaseURL: in.conf.baseURL,
@@ -161,6 +166,7 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 			p.log.Warnf("%v; attempt %d failed, retrying in %s", err, attempt, wait.Round(time.Millisecond))
 		},
 		OnResponse: func(status int) {
+			p.requests.Add(1)
 			in.metrics.responses.Incr(1, rc.objectType, statusClass(status))
 		},
 	})

@@ -22,6 +22,7 @@ type metrics struct {
 	unacked     *service.MetricGauge
 	lag         *service.MetricGauge
 	known       *service.MetricGauge
+	auditMissed *service.MetricCounter
 }
 
 func newMetrics(m *service.Metrics) *metrics {
@@ -39,6 +40,7 @@ func newMetrics(m *service.Metrics) *metrics {
 		unacked:     m.NewGauge("revel_poller_unacked_messages", "resource"),
 		lag:         m.NewGauge("revel_poller_cursor_lag_seconds", "resource"),
 		known:       m.NewGauge("revel_poller_known_ids", "resource"),
+		auditMissed: m.NewCounter("revel_poller_audit_missed_total", "resource"),
 	}
 }
 

@@ -84,7 +84,7 @@ func (p *resourcePoller) reconcile(ctx context.Context) error {
 	if p.known != nil {
 		seen = p.known
 	}
-	gone := seen.With(idsOf(addedBefore)).Missing(listed)
+	gone := p.withoutAuditGone(seen.With(idsOf(addedBefore)).Missing(listed))
 	next := checkpoint.NewIDs(listedAt, listed)
 	p.known = next
 	p.metrics.known.Set(int64(next.Len()), p.conf.objectType)
@@ -120,6 +120,7 @@ func (p *resourcePoller) emitDeletes(ctx context.Context, ids []int64, baseline 
 		for j, id := range chunk {
 			events[j] = event.NewDeleted(p.input.instance.ID, p.conf.objectType, id, when)
 		}
+		p.metrics.auditMissed.Incr(int64(len(events)), p.conf.objectType)
 		if err := p.deliver(ctx, events, when, ack); err != nil {
 			return err
 		}

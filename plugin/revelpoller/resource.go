@@ -44,6 +44,17 @@ type resourcePoller struct {
 	added map[int64]struct{}
 
 	unacked atomic.Int64 // messages delivered and not yet acknowledged
+
+	// requests counts the responses of this poll, against max_requests_per_poll.
+	requests atomic.Int64
+	// The completeness audit (audit.go): the ledger of delivered changes,
+	// the audit under way, when the next one is due, and hard deletes it
+	// delivered that the full listing must not deliver again.
+	ledger      *checkpoint.Ledger
+	ledgerStore *checkpoint.LedgerStore
+	auditing    *auditRun
+	auditNext   time.Time
+	auditGone   map[int64]struct{}
 }
 
 // errBudget ends a poll that read max_requests_per_poll pages before its
@@ -56,9 +67,13 @@ func (p *resourcePoller) run(ctx context.Context) {
 		started := p.now()
 		p.metrics.polls.Incr(1, p.conf.objectType)
 		p.updateLag()
+		p.requests.Store(0)
 		err := p.cycle(ctx)
 		if err == nil && p.reconcileDue() {
 			err = p.reconcile(ctx)
+		}
+		if err == nil && p.auditDue() {
+			err = p.audit(ctx)
 		}
 		if ctx.Err() != nil {
 			return

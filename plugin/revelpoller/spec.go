@@ -49,6 +49,9 @@ const (
 	fMaxUnackedPages  = "max_unacked_pages"
 	fMaxRequests      = "max_requests_per_poll"
 	fReconcile        = "reconcile_interval"
+	fAuditFull        = "audit_full_interval"
+	fAudit            = "audit_interval"
+	fAuditLookback    = "audit_lookback"
 	fOAuth2           = "oauth2"
 	fEnabled          = "enabled"
 	fClientID         = "client_id"
@@ -208,9 +211,18 @@ func resourceFields() []*service.ConfigField {
 		service.NewBoolField(fFilterByCurrent).
 			Description("Cloud Elements' `filterByCurrentDate`: leave records changed after the cycle started to the next cycle. The cursor never passes a cycle's start anyway, so this only moves such changes into the next cycle; it never loses or repeats them.").
 			Default(false),
-		service.NewDurationField(fReconcile).
-			Description("Find hard deletes: this often, list the resource's ids (`fields=id`, paged by id, with the url's filters other than dates) and emit DELETED for ids seen before and now gone. Revel deletes timesheet entries outright, which a changed-since query never sees. The delete time is approximate (the listing's time) and the event's raw record holds only the id. Empty disables it.").
+		service.NewDurationField(fAudit).
+			Description("Completeness audit: this often, list the id and version of every record changed in the last `audit_lookback` (the url with its lower bound moved back, `fields=<id>,<updated>`, 1000 a page, paged by id) and compare it with the ledger of delivered changes. A change older than the cursor that was never delivered (made visible late, skipped by the API's paging) is fetched (`id__in`) and delivered as the event the poll would have made, with the same event id; an id delivered within the window and no longer listed was deleted outright and gets DELETED. Each is counted in `revel_poller_audit_missed_total` and logged at WARN. Its requests count against `max_requests_per_poll` and `rate_limit`; an audit that runs out resumes next poll. The ledger is kept beside the checkpoint (`<checkpoint_key>/<objectType>.ledger`). Empty disables it. See docs/guarantees.md.").
 			Example("1h").Default(""),
+		service.NewDurationField(fAuditLookback).
+			Description("How far back the audit lists, by version time: a change missed longer ago than this is not found. Each audit lists every record changed in this window, so longer costs more requests.").
+			Default("168h"),
+		service.NewDurationField(fAuditFull).
+			Description("Find hard deletes of records of any age: this often, list every id of the resource (`fields=id`, paged by id, with the url's filters other than dates) and emit DELETED for ids seen before and now gone. Revel deletes timesheet entries outright, which a changed-since query never sees. The delete time is approximate (the listing's time) and the event's raw record holds only the id. `audit_interval` finds deletions of records changed within `audit_lookback` sooner; this catches the rest. Empty disables it.").
+			Example("24h").Default(""),
+		service.NewDurationField(fReconcile).Deprecated().
+			Description("The old name of `audit_full_interval`, still read.").
+			Default(""),
 		service.NewStringEnumField(fPaging, "auto", "keyset", "offset").Advanced().
 			Description("`keyset` pages by primary key (`order_by=id&id__gt=`), immune to rows inserted or deleted between requests; `offset` uses limit/offset with overlapping pages; `auto` uses keyset unless Revel refuses to order the resource by id.").
 			Default("auto"),
