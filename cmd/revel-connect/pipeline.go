@@ -176,7 +176,7 @@ revel_poller:
       deleted_field: deleted
 {{- end}}
 {{- if .HardDelete}}
-      reconcile_interval: {{$.Reconcile}}
+      audit_full_interval: {{$.Reconcile}}
 {{- end}}
 {{- end}}
 {{end -}}

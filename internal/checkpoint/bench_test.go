@@ -49,3 +49,25 @@ func BenchmarkTrack(b *testing.B) {
 		ack(ctx)
 	}
 }
+
+// BenchmarkLedgerSave is the write made on each acknowledgement with the
+// audit on: the journal, at its average and its largest size before it is
+// folded into the base (4096 ids for ledgers up to 262,144 ids).
+func BenchmarkLedgerSave(b *testing.B) {
+	for _, n := range []int{2048, 4096} {
+		b.Run("journal="+strconv.Itoa(n), func(b *testing.B) {
+			at := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+			l := NewLedger(at)
+			for i := range n {
+				l.Ack([]Entry{{ID: int64(1000 + 7*i), Version: at.UnixNano() + int64(i)*1_000_000_123}})
+			}
+			ls := &LedgerStore{Store: NewMemoryStore(), Key: "k"}
+			ctx := context.Background()
+			for b.Loop() {
+				if err := ls.Save(ctx, l, at); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -69,6 +69,8 @@ type resourceConfig struct {
 	// the changes of the last auditLookback.
 	audit         time.Duration
 	auditLookback time.Duration
+	// legacyReconcile: reconcile came from reconcile_interval.
+	legacyReconcile bool
 }
 
 // startFrom is where a resource without a checkpoint begins.
@@ -277,6 +279,7 @@ func parseResource(pc *service.ParsedConfig, path string, errs *fieldErrors) *re
 		rc.reconcile = duration(pc, errs, at(fAuditFull), fAuditFull)
 	case legacy != "":
 		rc.reconcile = duration(pc, errs, at(fReconcile), fReconcile)
+		rc.legacyReconcile = true
 	}
 	if str(pc, errs, fAudit) != "" {
 		rc.audit = duration(pc, errs, at(fAudit), fAudit)

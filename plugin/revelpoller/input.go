@@ -144,6 +144,9 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 	if rc.url.Translated() {
 		p.log.Infof("the Cloud Elements hub URL polls %s", rc.url)
 	}
+	if rc.legacyReconcile {
+		p.log.Warnf("resources.%s.reconcile_interval is the old name of audit_full_interval; rename it (both work)", rc.objectType)
+	}
 	if rc.reconcile > 0 {
 		if p.known, err = checkpoint.LoadIDs(ctx, in.store, p.idsKey()); err != nil {
 			return nil, err

@@ -1,0 +1,175 @@
+package tests
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/revelsim"
+)
+
+// auditPipeline runs conf into s with Prometheus metrics served on
+// loopback, returning the pipeline and the metrics URL.
+func auditPipeline(t *testing.T, conf string, s *sink) (*pipeline, string) {
+	t.Helper()
+	logs := &logBuffer{}
+	b := newBuilder(logs)
+	addSections(t, b, conf)
+	if err := b.AddConsumerFunc(s.consume); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetMetricsYAML("prometheus: {}"); err != nil {
+		t.Fatal(err)
+	}
+	m := http.NewServeMux()
+	b.SetHTTPMux(m)
+	srv := httptest.NewServer(m) // 127.0.0.1
+	t.Cleanup(srv.Close)
+	return start(t, b, logs), srv.URL + "/metrics"
+}
+
+// audits returns a condition that holds once the simulator has answered n
+// more audit listings (requests with fields=) than when it was called.
+func audits(sim *revelsim.Server, n int) func() bool {
+	count := func() int {
+		c := 0
+		for _, r := range sim.Requests() {
+			if r.Query.Has("fields") && r.Query.Has("updated_date__gte") {
+				c++
+			}
+		}
+		return c
+	}
+	start := count()
+	return func() bool { return count() >= start+n }
+}
+
+func auditMissed(t *testing.T, metricsURL string) float64 {
+	return metricValue(scrapeMetrics(t, metricsURL), "revel_poller_audit_missed_total", map[string]string{"resource": "employees"})
+}
+
+const auditResource = "audit_interval: 100ms"
+
+// A change stamped before the cursor but visible only after the poll (a
+// late commit, or one the API's paging hid), and an edit stamped between
+// two delivered changes: the date-window query never returns either. The
+// audit delivers each once, as the cycle would have, and counts them.
+func TestAuditDeliversChangesTheCursorMissedOnce(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	now := time.Now()
+	a := sim.Insert("Employee", map[string]any{"created_date": now.Add(-2 * time.Hour), "updated_date": now.Add(-2 * time.Hour)})
+	b := sim.Insert("Employee", map[string]any{"created_date": now.Add(-time.Hour), "updated_date": now.Add(-time.Hour)})
+	out := &sink{}
+	conf := pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", auditResource))
+	p, metrics := auditPipeline(t, conf, out)
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool { return out.count() == 2 })
+	eventually(t, func() string { return "an audit" }, audits(sim, 1))
+
+	late := now.Add(-3 * time.Hour).Truncate(time.Microsecond)
+	c := sim.Insert("Employee", map[string]any{"created_date": late, "updated_date": late})
+	if err := sim.Update("Employee", a, map[string]any{"first_name": "Edited", "updated_date": now.Add(-90 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() string { return fmt.Sprint(out.changes()) + "\n" + p.logs.String() }, func() bool { return out.count() == 4 })
+	eventually(t, func() string { return "further audits" }, audits(sim, 3))
+
+	want := map[string]int{
+		fmt.Sprintf("employees/%d/CREATED", a): 1, fmt.Sprintf("employees/%d/CREATED", b): 1,
+		fmt.Sprintf("employees/%d/UPDATED", a): 1, fmt.Sprintf("employees/%d/CREATED", c): 1,
+	}
+	if got := out.changes(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("changes = %v, want each of %v once", got, want)
+	}
+	for _, r := range out.all() {
+		if r.meta["revel_object_id"] != fmt.Sprint(c) {
+			continue
+		}
+		// The id the cycle would have given it: instance, type, id,
+		// version, event type.
+		if id := event.NewID(0, "employees", fmt.Sprint(c), late.UTC().Format(time.RFC3339Nano), event.Created); r.meta["revel_event_id"] != id {
+			t.Errorf("event id %s, want the cycle's %s", r.meta["revel_event_id"], id)
+		}
+		if !strings.Contains(string(r.n.Message.Raw["employees"]), `"resource_uri"`) { // not in the listing's fields
+			t.Errorf("the missed record is not delivered whole: %s", r.body)
+		}
+	}
+	if n := auditMissed(t, metrics); n != 2 {
+		t.Errorf("revel_poller_audit_missed_total = %v, want 2", n)
+	}
+	if logs := p.logs.String(); !strings.Contains(logs, "audit of employees: the cursor missed") || !strings.Contains(logs, "level=WARN") {
+		t.Errorf("no WARN naming the resource:\n%s", logs)
+	}
+}
+
+// A record deleted outright within the look-back window: the audit's
+// listing no longer holds it, so it delivers DELETED once.
+func TestAuditFindsAHardDelete(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	var ids []int64
+	for range 3 {
+		ids = append(ids, sim.Insert("Employee", nil))
+	}
+	out := &sink{}
+	_, metrics := auditPipeline(t, pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", auditResource)), out)
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool { return out.count() == 3 })
+	eventually(t, func() string { return "an audit" }, audits(sim, 1))
+	if err := sim.Delete("Employee", ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool { return out.count() == 4 })
+	eventually(t, func() string { return "further audits" }, audits(sim, 3))
+	deleted := fmt.Sprintf("employees/%d/DELETED", ids[1])
+	if got := out.changes(); got[deleted] != 1 || out.count() != 4 {
+		t.Fatalf("changes = %v, want one %s", got, deleted)
+	}
+	for _, r := range out.all() {
+		if r.n.Message.Events[0].EventType == "DELETED" && string(r.n.Message.Raw["employees"]) != fmt.Sprintf(`[{"id":%d}]`, ids[1]) {
+			t.Errorf("deletion's raw = %s", r.n.Message.Raw["employees"])
+		}
+	}
+	if n := auditMissed(t, metrics); n != 1 {
+		t.Errorf("revel_poller_audit_missed_total = %v, want 1", n)
+	}
+}
+
+// The ledger survives restarts: nothing the cycle or the audit delivered
+// before one is delivered again, and a change missed while the pipeline was
+// down is delivered once. The first run never audits, so its deliveries
+// reach the second only through the ledger's journal.
+func TestAuditAcrossRestartsRepeatsNothing(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	now := time.Now()
+	stamped := func(hoursAgo int) map[string]any {
+		at := now.Add(-time.Duration(hoursAgo) * time.Hour)
+		return map[string]any{"created_date": at, "updated_date": at}
+	}
+	for i := range 3 {
+		sim.Insert("Employee", stamped(3-i))
+	}
+	dir := t.TempDir()
+	conf := func(audit string) string {
+		return pollerConf(base, dir, "", resource("employees", "/resources/Employee/", "audit_interval: "+audit))
+	}
+	first := &sink{}
+	p := run(t, conf("1h"), first)
+	eventually(t, func() string { return fmt.Sprint(first.changes()) }, func() bool { return first.count() == 3 })
+	eventually(t, func() string { return "further polls" }, cycles(sim, "/resources/Employee/", 3))
+	p.stop(t)
+
+	for i := range 2 {
+		missed := sim.Insert("Employee", stamped(4+i)) // while down
+		out := &sink{}
+		p := run(t, conf("100ms"), out)
+		eventually(t, func() string { return fmt.Sprint(out.changes()) + "\n" + p.logs.String() }, func() bool { return out.count() >= 1 })
+		eventually(t, func() string { return "audits after restart" }, audits(sim, 3))
+		p.stop(t)
+		want := map[string]int{fmt.Sprintf("employees/%d/CREATED", missed): 1}
+		if got := out.changes(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("run %d delivered %v, want only %v", i+2, got, want)
+		}
+	}
+}
