@@ -173,3 +173,65 @@ func TestAuditAcrossRestartsRepeatsNothing(t *testing.T) {
 		}
 	}
 }
+
+// An audit whose listing fails is logged and given up until the next
+// interval; polling goes on.
+func TestAuditFailureDoesNotStopPolling(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	sim.Insert("Employee", nil)
+	listing := func(r *http.Request) bool { return r.URL.Query().Has("fields") }
+	for range 3 {
+		sim.InjectFault(revelsim.Fault{Status: http.StatusBadRequest, Match: listing})
+	}
+	out := &sink{}
+	p := run(t, pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", auditResource)), out)
+	eventually(t, func() string { return p.logs.String() }, func() bool {
+		return strings.Contains(p.logs.String(), "audit of employees failed")
+	})
+	later := sim.Insert("Employee", nil)
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool {
+		return out.changes()[fmt.Sprintf("employees/%d/CREATED", later)] == 1
+	})
+	eventually(t, func() string { return "an audit that succeeds" }, func() bool {
+		return strings.Contains(p.logs.String(), "audit of employees found every change delivered")
+	})
+	if !strings.Contains(p.logs.String(), "level=ERROR") {
+		t.Errorf("the failed audit is not logged at ERROR")
+	}
+}
+
+// With max_requests_per_poll: 2 a caught-up poll reads one page, leaving
+// the audit one request a poll: it lists 1,500 ids over several polls and
+// still finds the change the cursor missed, never exceeding the budget.
+func TestAuditStaysWithinTheRequestBudget(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	now := time.Now()
+	for i := range 1500 {
+		at := now.Add(-2*time.Hour + time.Duration(i)*time.Millisecond)
+		sim.Insert("Employee", map[string]any{"created_date": at, "updated_date": at})
+	}
+	out := &sink{}
+	run(t, pollerConf(base, t.TempDir(), "    max_requests_per_poll: 2\n", resource("employees", "/resources/Employee/", auditResource)), out)
+	eventually(t, func() string { return fmt.Sprint(out.count()) }, func() bool { return out.count() == 1500 })
+	eventually(t, func() string { return "an audit" }, audits(sim, 2))
+	sim.ResetRequests()
+	missed := sim.Insert("Employee", map[string]any{"created_date": now.Add(-3 * time.Hour), "updated_date": now.Add(-3 * time.Hour)})
+	eventually(t, func() string { return fmt.Sprint(out.count()) }, func() bool { return out.count() == 1501 })
+	eventually(t, func() string { return "further audits" }, audits(sim, 4))
+	if got := out.changes()[fmt.Sprintf("employees/%d/CREATED", missed)]; got != 1 {
+		t.Fatalf("missed change delivered %d times", got)
+	}
+	// Each poll begins with the cycle's request (no fields=, no id__in);
+	// the audit's requests follow it.
+	perPoll, worst := 0, 0
+	for _, r := range sim.Requests() {
+		if !r.Query.Has("fields") && !r.Query.Has("id__in") {
+			perPoll = 0
+		}
+		perPoll++
+		worst = max(worst, perPoll)
+	}
+	if worst > 2 {
+		t.Fatalf("a poll made %d requests, over max_requests_per_poll: 2", worst)
+	}
+}

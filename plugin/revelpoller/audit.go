@@ -174,8 +174,21 @@ func (p *resourcePoller) auditWindow(now time.Time) time.Time {
 }
 
 // audit advances the audit under way, or starts one, until it ends or the
-// poll's request budget is spent; the next poll resumes it.
+// poll's request budget is spent; the next poll resumes it. An audit that
+// fails is logged and given up until the next audit_interval: it must not
+// hold up polling.
 func (p *resourcePoller) audit(ctx context.Context) error {
+	err := p.advanceAudit(ctx)
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	p.log.Errorf("audit of %s failed, next in %s: %v", p.conf.objectType, p.conf.audit, err)
+	p.auditing = nil
+	p.auditNext = p.now().Add(p.conf.audit)
+	return nil
+}
+
+func (p *resourcePoller) advanceAudit(ctx context.Context) error {
 	run := p.auditing
 	if run == nil {
 		var err error
@@ -371,13 +384,16 @@ func (p *resourcePoller) auditFetch(ctx context.Context, run *auditRun, ids []in
 	if err != nil {
 		return err
 	}
-	page, err := pager.Next(ctx)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("audit fetching missed records: %w", err)
-	}
 	pollDate := p.now()
 	var events []event.Event
-	if page != nil {
+	for !pager.Done() { // one page, unless the server clamps limit
+		page, err := pager.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("audit fetching missed records: %w", err)
+		}
 		for _, raw := range page.Objects {
 			r := p.conf.fields.Read(raw)
 			id, err := strconv.ParseInt(r.ID, 10, 64)
