@@ -98,7 +98,11 @@ func (st *step) refundPayment() (Change, bool) {
 	return Change{"update", "Payment", id, "refunded"}, true
 }
 
+// clockIn starts a shift, in staff hours only.
 func (st *step) clockIn() (Change, bool) {
+	if !inHours(st.now, st.s.zone, staffFrom, staffUntil) {
+		return Change{}, false
+	}
 	onShift := map[any]bool{}
 	for _, id := range st.matching("TimeSheetEntry", func(field func(string) any) bool { return field("clock_out") == nil }) {
 		entry, _ := st.s.Get("TimeSheetEntry", id)
@@ -122,8 +126,15 @@ func (st *step) clockIn() (Change, bool) {
 	return Change{"insert", "TimeSheetEntry", id, "employee " + strconv.FormatInt(e, 10) + " clocked in"}, true
 }
 
+// clockOut ends a shift that has lasted minShift: shifts last hours, so
+// one clocked in while a demo runs stays open unless it runs that long.
 func (st *step) clockOut() (Change, bool) {
-	id, ok := st.pick("TimeSheetEntry", func(field func(string) any) bool { return field("clock_out") == nil })
+	now, _ := parseNaive(st.s.naive(st.now))
+	id, ok := st.pick("TimeSheetEntry", func(field func(string) any) bool {
+		in, _ := field("clock_in").(string)
+		at, ok := parseNaive(in)
+		return field("clock_out") == nil && ok && now-at >= minShift.Microseconds()
+	})
 	if !ok {
 		return Change{}, false
 	}

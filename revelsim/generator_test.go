@@ -75,6 +75,10 @@ func TestGeneratorChanges(t *testing.T) {
 			if got["clock_out"] != now {
 				t.Errorf("%v: clock_out %v", c, got["clock_out"])
 			}
+			in, _ := time.ParseInLocation("2006-01-02T15:04:05.999999", got["clock_in"].(string), losAngeles)
+			if d := clock.Now().Sub(in); d < 4*time.Hour {
+				t.Errorf("%v: a shift of %s; shifts last hours", c, d)
+			}
 		case strings.HasPrefix(c.Note, "paid"):
 			payments := list(t, s, "/resources/Payment/?order="+strconv.FormatInt(c.ID, 10))
 			if got["closed"] != true || got["remaining_due"] != 0.0 || len(payments.Objects) != 1 ||

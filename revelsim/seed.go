@@ -115,8 +115,12 @@ func (s *Server) SeedEmployees(n int, updatedFrom time.Time, step time.Duration)
 //   - Roles 1-4 (Cashier, Cook, Server, Shift Manager); Departments 1-2
 //   - Users 1 (admin) and 2-11; Employees 1-10 (Employee 10 has left:
 //     active=false, employee_end set)
-//   - 3 TimeSheetEntries per active employee over the last three days;
-//     every third employee's latest shift is still open (clock_out null)
+//   - 3 TimeSheetEntries per active employee, the latest shifts before now,
+//     starting 07:00-16:00 local and 6-9 hours long; every third employee's
+//     latest shift is still open (clock_out null) when the local time
+//     allows one of 4-9 hours so far (from 11:00 to midnight)
+//   - 24 orders taken 11:00-22:00 local, about an hour apart, the latest
+//     ten minutes ago
 //   - ProductCategories 1-4 (4 inactive), Products 1-6, Customers 1-5
 //   - Orders 1-24, 8 per establishment, with 1-3 OrderItems each; orders
 //     3, 11 and 19 are open (closed=false), 5, 13 and 21 deleted=true
@@ -181,12 +185,13 @@ func SeedTenant(s *Server, rnd *rand.Rand) {
 			"active": true, "deleted": false, "uuid": g.uuid(), "total_visits": int64(rnd.IntN(20)), "total_purchases": float64(rnd.IntN(50000)) / 100})
 	}
 
-	for o := 1; o <= 8*len(estab); o++ {
-		g.order(o, (o-1)/8+1)
+	times := orderTimes(g.now, s.zone, 8*len(estab), orderEvery)
+	for o := 1; o <= len(times); o++ {
+		g.order(o, (o-1)/8+1, times[o-1])
 	}
 	for e := int64(1); e <= 9; e++ {
 		for d := 1; d <= 2; d++ {
-			start := g.now.Add(time.Duration(d) * 24 * time.Hour).Truncate(time.Hour).Add(time.Duration(rnd.IntN(4)) * time.Hour)
+			start := localClock(g.now, s.zone, d, staffFrom+rnd.IntN(staffUntil-staffFrom), 0)
 			g.insert("TimeSchedule", time.Duration(d)*time.Hour, map[string]any{
 				"employee":      employeeURI(e),
 				"establishment": "/enterprise/Establishment/" + strconv.FormatInt(e%3+1, 10) + "/",
@@ -232,34 +237,33 @@ func (g *gen) uuid() string {
 
 func employeeURI(id int64) string { return "/resources/Employee/" + strconv.FormatInt(id, 10) + "/" }
 
-// shifts adds three TimeSheetEntries (research §6.1 shape) for employee e;
-// the newest is still open for every third employee. parent is the entry's
-// own URI, as in the captured sample.
+// shifts adds three TimeSheetEntries (research §6.1 shape) for employee e,
+// in staff hours; the newest is still open for every third employee when
+// the local day is far enough on. parent is the entry's own URI, as in the
+// captured sample.
 func (g *gen) shifts(e int64, emp map[string]any) {
-	for day := 2; day >= 0; day-- {
-		// Shifts start 7-8h ago (minus whole days) and last 6-7h, so every
-		// clock_out is in the past.
-		in := g.now.Add(-time.Duration(day)*24*time.Hour - 8*time.Hour).Truncate(time.Minute).Add(time.Duration(g.rnd.IntN(60)) * time.Minute)
-		outAt := in.Add(time.Duration(6*60+g.rnd.IntN(60)) * time.Minute)
-		created := g.stamp(g.now.Sub(in) - time.Minute)
-		out, updated := any(g.s.naive(outAt)), g.stamp(g.now.Sub(outAt))
-		if day == 0 && e%3 == 0 { // still on shift
-			out, updated = nil, created
+	shifts := seedShifts(g.now, g.s.zone, g.rnd, e%3 == 0)
+	for i := len(shifts) - 1; i >= 0; i-- {
+		sh := shifts[i]
+		created := g.stamp(g.now.Sub(sh.in) - time.Minute)
+		out, updated := any(nil), created
+		if !sh.out.IsZero() {
+			out, updated = g.s.naive(sh.out), g.stamp(g.now.Sub(sh.out))
 		}
-		fields := shiftRecord(e, emp["user"].(string), emp["establishment"].(string), g.s.naive(in), out)
+		fields := shiftRecord(e, emp["user"].(string), emp["establishment"].(string), g.s.naive(sh.in), out)
 		fields["created_date"], fields["updated_date"] = created, updated
 		id := g.s.Insert("TimeSheetEntry", fields)
 		g.s.Update("TimeSheetEntry", id, map[string]any{"parent": "/resources/TimeSheetEntry/" + strconv.FormatInt(id, 10) + "/", "updated_date": updated}) //nolint:errcheck // id was just inserted
 	}
 }
 
-// order adds Order o (research §6.3 shape) at establishment est with its
-// items and, when closed and not deleted, its payment.
-func (g *gen) order(o, est int) {
+// order adds Order o (research §6.3 shape), taken at at, at establishment
+// est with its items and, when closed and not deleted, its payment.
+func (g *gen) order(o, est int, at time.Time) {
 	estURI := "/enterprise/Establishment/" + strconv.Itoa(est) + "/"
 	local := o % 8
 	closed, deleted := local != 3, local == 5
-	ago := time.Duration(48*60-o*100) * time.Minute
+	ago := g.now.Sub(at)
 	created := g.stamp(ago)
 	items := g.drawItems()
 	user := "/enterprise/User/" + strconv.Itoa(2+o%9) + "/"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +18,10 @@ import (
 // summaryEvery is how often the demo prints its counts.
 const summaryEvery = 10 * time.Second
 
+// historyQuiet is how long the demo waits for more history, once some has
+// arrived, before printing it all in time order.
+const historyQuiet = 500 * time.Millisecond
+
 func init() {
 	commands = append(commands, &cli.Command{
 		Name:  "demo",
@@ -32,8 +35,8 @@ changes. Ctrl-C stops it.
   revel-connect demo --output http://127.0.0.1:9000/  # also POST them there
   revel-connect demo --config > revel.yaml            # the pipeline, to copy`,
 		Flags: []cli.Flag{
-			&cli.DurationFlag{Name: "interval", Value: 2 * time.Second, Usage: "how often each resource is polled (refresh_interval)"},
-			&cli.StringFlag{Name: "zone", Value: defaultZone, Usage: "the tenant's time zone (IANA name); the pipeline reads dates in it"},
+			&cli.StringFlag{Name: "interval", Value: "2s", Usage: "how often each resource is polled (refresh_interval): a duration such as 500ms, or seconds"},
+			&cli.StringFlag{Name: "zone", Value: defaultZone, Usage: "the tenant's time zone, as revel_poller takes it (America/Los_Angeles, PST, -08:00); the pipeline reads dates in it"},
 			&cli.Float64Flag{Name: "rate", Value: 1, Usage: "changes per second the simulated tenant makes; 0 for history only"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the tenant's history and changes"},
 			&cli.StringFlag{Name: "state-dir", Usage: "keep the checkpoints here (default: a temporary directory, removed on exit)"},
@@ -64,8 +67,9 @@ func parseDemoFlags(c *cli.Context) (demoOptions, error) {
 	if err := checkRate(o.rate); err != nil {
 		return o, err
 	}
-	if c.Duration("interval") <= 0 {
-		return o, errors.New("interval must be longer than zero")
+	interval, err := parseInterval(c.String("interval"))
+	if err != nil {
+		return o, err
 	}
 	output := c.String("output")
 	if output != "" {
@@ -78,7 +82,7 @@ func parseDemoFlags(c *cli.Context) (demoOptions, error) {
 		return o, fmt.Errorf("state-dir %q: pick a path without $, { or }", stateDir)
 	}
 	o.stateDir = stateDir
-	o.pipeline = pipelineOptions{zone: zone.String(), interval: c.Duration("interval"), baseURL: "http://" + simulatorAddr,
+	o.pipeline = pipelineOptions{zone: zone.String(), interval: interval, baseURL: "http://" + simulatorAddr,
 		apiKey: simulatorKey, apiSecret: simulatorSecret, stateDir: stateDir, output: output,
 		runCommands: []string{"revel-connect simulator &   # a simulated tenant on " + simulatorAddr, "revel-connect run revel.yaml"}}
 	if stateDir == "" {
@@ -129,6 +133,7 @@ func runDemo(c *cli.Context) error {
 	ctx, stop := stopOnSignal(c.Context, o.duration)
 	defer stop()
 	printer := newEventPrinter(w, o.zone)
+	printer.holdHistory(t.seeded, historyQuiet)
 	printer.header()
 	if o.pipeline.output == "" {
 		parts.output = "" // the printer takes the place of stdout

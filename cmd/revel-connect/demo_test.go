@@ -82,11 +82,18 @@ func TestDemoPostsToOutput(t *testing.T) {
 
 	p := start(t, "demo", "--output", callback.URL, "--rate", "0", "--interval", "200ms", "--zone", "Asia/Tokyo")
 	printed := 0
+	last := ""
 	p.until(t, "every seeded record printed", func(line string) bool {
 		if _, _, _, ok := eventLine(line); ok {
 			printed++
 			if !strings.Contains(line, " JST ") {
 				t.Errorf("event not in the demo's zone: %q", line)
+			}
+			// Tokyo keeps no daylight saving time, so its local times sort as text.
+			if when := line[:19]; when < last {
+				t.Errorf("history out of time order: %q after %s", line, last)
+			} else {
+				last = when
 			}
 		}
 		return printed == history
@@ -129,10 +136,29 @@ func TestDemoConfigLintsClean(t *testing.T) {
 	}
 }
 
+// The zone ids revel_poller takes work here too, and a bare --interval is
+// seconds.
+func TestDemoTakesPollerZonesAndSeconds(t *testing.T) {
+	out, err := cmdOutput(t, "demo", "--config", "--zone", "PST", "--interval", "2")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	conf := string(out)
+	if !strings.Contains(conf, "\n# 2s and prints") || !strings.Contains(conf, "refresh_interval: 2s\n") {
+		t.Errorf("--interval 2 is not 2s:\n%s", conf)
+	}
+	if !strings.Contains(conf, "updated_date_timezone: America/Los_Angeles\n") {
+		t.Errorf("--zone PST is not America/Los_Angeles:\n%s", conf)
+	}
+}
+
 func TestDemoRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--zone", "Mars/Olympus"},
-		{"--zone", "-08:00"},
+		{"--zone", "+25:00"},
+		{"--zone", "Local"},
+		{"--interval", "fast"},
+		{"--interval", "-2"},
 		{"--rate", "-1"},
 		{"--interval", "0s"},
 		{"--output", "example.com/hook"},

@@ -24,6 +24,18 @@ type eventPrinter struct {
 	byType   map[string]int // CREATED, UPDATED, DELETED
 	byObject map[string]int // employees, orders, ...
 	total    int
+
+	// History is held and printed in time order: the resources are polled
+	// at once, so their histories arrive interleaved by page, not by time.
+	historyBefore time.Time     // events dated before it are history; zero = none held
+	quiet         time.Duration // held history is printed once none has arrived for this long
+	held          []heldLine
+	flushTimer    *time.Timer
+}
+
+type heldLine struct {
+	at   time.Time
+	text string
 }
 
 func newEventPrinter(w io.Writer, zone *time.Location) *eventPrinter {
@@ -64,10 +76,18 @@ func (p *eventPrinter) consume(_ context.Context, m *service.Message) error {
 	defer p.mu.Unlock()
 	for _, e := range n.Message.Events {
 		when := e.Date
-		if t, err := time.Parse(time.RFC3339Nano, e.Date); err == nil {
+		t, err := time.Parse(time.RFC3339Nano, e.Date)
+		if err == nil {
 			when = t.In(p.zone).Format("2006-01-02 15:04:05 MST")
 		}
-		fmt.Fprintf(p.w, eventLineFormat, when, e.EventType, e.ObjectType, e.ObjectID)
+		line := fmt.Sprintf(eventLineFormat, when, e.EventType, e.ObjectType, e.ObjectID)
+		if err == nil && t.Before(p.historyBefore) {
+			p.held = append(p.held, heldLine{t, line})
+			p.flushTimer.Reset(p.quiet)
+		} else {
+			p.flushLocked() // history comes first
+			io.WriteString(p.w, line)
+		}
 		p.byType[e.EventType]++
 		p.byObject[e.ObjectType]++
 		p.total++
@@ -75,10 +95,35 @@ func (p *eventPrinter) consume(_ context.Context, m *service.Message) error {
 	return nil
 }
 
+// holdHistory holds events dated before t and prints them in time order
+// once none has arrived for quiet, or before anything later.
+func (p *eventPrinter) holdHistory(t time.Time, quiet time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.historyBefore, p.quiet = t, quiet
+	p.flushTimer = time.AfterFunc(time.Hour, p.flush)
+	p.flushTimer.Stop()
+}
+
+func (p *eventPrinter) flush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.flushLocked()
+}
+
+func (p *eventPrinter) flushLocked() {
+	slices.SortStableFunc(p.held, func(a, b heldLine) int { return a.at.Compare(b.at) })
+	for _, l := range p.held {
+		io.WriteString(p.w, l.text)
+	}
+	p.held = nil
+}
+
 // summary prints the counts so far on one line.
 func (p *eventPrinter) summary() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.flushLocked()
 	fmt.Fprintf(p.w, "-- %d events: %s | %s\n", p.total, counts(p.byType), counts(p.byObject))
 }
 

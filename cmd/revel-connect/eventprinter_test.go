@@ -34,3 +34,29 @@ func TestEventPrinter(t *testing.T) {
 		t.Errorf("printed\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+// History arrives interleaved by resource; it is printed in time order,
+// before the first live event.
+func TestEventPrinterOrdersHistory(t *testing.T) {
+	var out strings.Builder
+	p := newEventPrinter(&out, time.UTC)
+	p.holdHistory(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC), time.Hour)
+	for _, ev := range []string{
+		`"date":"2026-06-01T10:00:00Z","eventType":"CREATED","objectType":"orders","objectId":"2"`,
+		`"date":"2026-06-01T09:00:00Z","eventType":"CREATED","objectType":"employees","objectId":"1"`,
+		`"date":"2026-06-01T11:00:00Z","eventType":"UPDATED","objectType":"payments","objectId":"3"`,
+		`"date":"2026-06-01T12:00:01Z","eventType":"CREATED","objectType":"orders","objectId":"4"`,
+	} {
+		if err := p.consume(context.Background(), service.NewMessage([]byte(`{"message":{"events":[{`+ev+`}]}}`))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "" +
+		"2026-06-01 09:00:00 UTC  CREATED  employees   1\n" +
+		"2026-06-01 10:00:00 UTC  CREATED  orders      2\n" +
+		"2026-06-01 11:00:00 UTC  UPDATED  payments    3\n" +
+		"2026-06-01 12:00:01 UTC  CREATED  orders      4\n"
+	if out.String() != want {
+		t.Errorf("printed\n%s\nwant\n%s", out.String(), want)
+	}
+}

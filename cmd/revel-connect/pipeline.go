@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/revel-connect/revel-connect/internal/timefmt"
 )
 
 // pipelineOptions shape the pipeline that `demo` runs and prints and that
@@ -46,17 +48,33 @@ var demoResources = []pollerResource{
 // deletes are: each lists every id, so they are sparser than polls.
 const reconcileEvery = 5
 
-// validZone accepts IANA names only: they go into URL macros, where
-// "Local" or an offset such as -08:00 would mean something else.
+// validZone accepts the zone ids revel_poller accepts (timefmt.LoadZone:
+// IANA names, Java short ids such as PST, offsets). The location's name,
+// which the pipeline is written with, is one LoadZone reads back: PST
+// becomes America/Los_Angeles, -8:00 becomes -08:00.
 func validZone(name string) (*time.Location, error) {
-	if name == "" || name == "Local" || strings.ContainsAny(name, ":}") {
-		return nil, fmt.Errorf("zone %q: give an IANA zone name such as America/Los_Angeles", name)
-	}
-	loc, err := time.LoadLocation(name)
+	loc, err := timefmt.LoadZone(name)
 	if err != nil {
-		return nil, fmt.Errorf("zone %q: %w", name, err)
+		return nil, fmt.Errorf("zone: %w", err)
 	}
 	return loc, nil
+}
+
+// parseInterval reads --interval: a duration such as 2s or 500ms, or a
+// bare number of seconds.
+func parseInterval(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		secs, numErr := strconv.ParseFloat(v, 64)
+		if numErr != nil {
+			return 0, fmt.Errorf("interval %q: give a duration such as 2s or 500ms, or a number of seconds", v)
+		}
+		d = time.Duration(secs * float64(time.Second))
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("interval %q: give a duration longer than zero, such as 2s", v)
+	}
+	return d, nil
 }
 
 func validCallback(raw string) error {

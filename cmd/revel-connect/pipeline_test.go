@@ -26,3 +26,16 @@ func TestPipelineUsesOneZone(t *testing.T) {
 		}
 	}
 }
+
+func TestParseInterval(t *testing.T) {
+	for in, want := range map[string]time.Duration{"2": 2 * time.Second, "0.5": 500 * time.Millisecond, "2s": 2 * time.Second, "150ms": 150 * time.Millisecond, "1m": time.Minute} {
+		if got, err := parseInterval(in); err != nil || got != want {
+			t.Errorf("parseInterval(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-1", "0s", "soon", "2 s"} {
+		if got, err := parseInterval(in); err == nil {
+			t.Errorf("parseInterval(%q) = %v, want an error", in, got)
+		}
+	}
+}

@@ -39,6 +39,7 @@ func checkRate(rate float64) error {
 type tenant struct {
 	sim    *revelsim.Server
 	url    string
+	seeded time.Time // every seeded change is dated before it; the generator's after
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 }
@@ -51,6 +52,7 @@ func startTenant(o tenantOptions) (*tenant, error) {
 	}
 	sim := revelsim.New(revelsim.Options{APIKey: o.apiKey, APISecret: o.apiSecret, Zone: o.zone, Logf: o.logf})
 	revelsim.SeedTenant(sim, rand.New(rand.NewPCG(o.seed, 0)))
+	seeded := time.Now()
 	if o.faults != (revelsim.FaultRates{}) {
 		sim.SetFaultRates(o.faults)
 	}
@@ -59,7 +61,7 @@ func startTenant(o tenantOptions) (*tenant, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &tenant{sim: sim, url: url, cancel: cancel}
+	t := &tenant{sim: sim, url: url, cancel: cancel, seeded: seeded}
 	if o.rate > 0 {
 		every := max(time.Duration(float64(time.Second)/o.rate), time.Millisecond)
 		gen := revelsim.NewGenerator(sim)
