@@ -119,7 +119,7 @@ func (in *input) Connect(ctx context.Context) error {
 // newPoller loads rc's checkpoint and prepares its poller; now is where a
 // resource without a checkpoint starts from.
 func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelapi.Auth, now time.Time) (*resourcePoller, error) {
-	key := in.conf.checkpointKey + "/" + rc.objectType
+	key := checkpoint.ResourceKey(in.conf.checkpointKey, rc.objectType)
 	state, err := checkpoint.LoadState(ctx, in.store, key)
 	if err != nil {
 		return nil, err

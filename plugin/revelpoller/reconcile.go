@@ -21,7 +21,7 @@ const idsPageSize = 1000
 
 // idsKey stores the id set beside the resource's checkpoint; a suffix, not
 // a subdirectory, as the checkpoint's own key may be a file.
-func (p *resourcePoller) idsKey() string { return p.key + ".ids" }
+func (p *resourcePoller) idsKey() string { return checkpoint.IDsKey(p.key) }
 
 func (p *resourcePoller) reconcileDue() bool {
 	if p.conf.reconcile == 0 {

@@ -1,0 +1,10 @@
+package checkpoint
+
+// ResourceKey is the cache key of a resource's checkpoint: prefix is the
+// input's checkpoint_key, resource the resource's key in `resources`. The
+// poller and `revel-connect status` both derive keys here, so they agree.
+func ResourceKey(prefix, resource string) string { return prefix + "/" + resource }
+
+// IDsKey is the cache key of the ids remembered for hard-delete detection
+// beside the checkpoint under stateKey.
+func IDsKey(stateKey string) string { return stateKey + ".ids" }
