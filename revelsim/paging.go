@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // param is one query parameter. Order matters: Tastypie builds next and
@@ -289,6 +290,15 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, res *resource
 
 	if f.Truncate {
 		b = b[:len(b)/2]
+	}
+	if d := s.currentLatency().wait(len(pageRows)); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return statusClientClosed
+		}
 	}
 	return writeJSON(w, http.StatusOK, b)
 }

@@ -48,6 +48,40 @@ type Options struct {
 	OAuth *OAuth
 }
 
+// Latency is how long the tenant takes to answer a list request. Revel
+// answers a page in roughly half a second, and a 1,000-row OrderItem page
+// has taken 30 s (pos-analytics-pipeline's notes, in
+// github.com/asimbilaladil/pos-analytics-pipeline), so a poller's speed
+// against a real tenant is set by these waits, not by its own CPU.
+type Latency struct {
+	PerRequest time.Duration // every list response waits this long
+	Jitter     time.Duration // plus a uniformly random 0 to Jitter
+	PerRow     time.Duration // plus this for each row in the page
+}
+
+// SetLatency slows every later list response down by l; the zero value
+// answers at once.
+func (s *Server) SetLatency(l Latency) {
+	s.faultMu.Lock()
+	s.latency = l
+	s.faultMu.Unlock()
+}
+
+func (s *Server) currentLatency() Latency {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.latency
+}
+
+// wait returns how long to hold a response of rows rows.
+func (l Latency) wait(rows int) time.Duration {
+	d := l.PerRequest + time.Duration(rows)*l.PerRow
+	if l.Jitter > 0 {
+		d += rand.N(l.Jitter + 1)
+	}
+	return d
+}
+
 // Server is a simulated Revel tenant. Use it as an http.Handler or call
 // Start to listen on loopback. All methods are safe for concurrent use.
 type Server struct {
@@ -68,6 +102,7 @@ type Server struct {
 	rates   FaultRates
 	rnd     *rand.Rand
 	hook    func(*http.Request)
+	latency Latency
 
 	logMu sync.Mutex
 	log   []Request

@@ -28,7 +28,10 @@ type job struct {
 	Mode    string
 	BaseURL string
 	N       int
-	Timeout time.Duration
+	// Concurrency is the poller's backfill_concurrency; 0 leaves the
+	// default.
+	Concurrency int
+	Timeout     time.Duration
 	// Dir holds the poller's atomic_file checkpoints (empty keeps them in
 	// memory), or the streams child's stream configs; Root and Resources
 	// are that child's root config and resources file.

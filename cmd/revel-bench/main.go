@@ -5,6 +5,7 @@
 //
 //	revel-bench throughput [-n 100000,1000000] [-modes poller,baseline,floor] [-profile DIR] [-checkpoint memory|file]
 //	revel-bench scale [-tenants 500] [-interval 10s] [-duration 60s]
+//	revel-bench backfill [-n 100000,1000000] [-latency 200ms] [-concurrency 1,4]
 //
 // docs/performance.md has the numbers and how they were taken.
 package main
@@ -13,7 +14,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 )
 
@@ -30,6 +30,8 @@ func main() {
 		err = throughputCmd(os.Args[2:])
 	case "scale":
 		err = scaleCmd(os.Args[2:])
+	case "backfill":
+		err = backfillCmd(os.Args[2:])
 	default:
 		printUsage()
 	}
@@ -40,7 +42,7 @@ func main() {
 }
 
 func printUsage() {
-	fmt.Fprintln(os.Stderr, "usage: revel-bench throughput|scale [flags]; revel-bench <command> -h lists the flags")
+	fmt.Fprintln(os.Stderr, "usage: revel-bench throughput|scale|backfill [flags]; revel-bench <command> -h lists the flags")
 	os.Exit(2)
 }
 
@@ -51,13 +53,9 @@ func throughputCmd(args []string) error {
 	profile := fs.String("profile", "", "write each child's CPU and allocation profiles into this directory")
 	checkpoint := fs.String("checkpoint", "memory", "revel_poller checkpoints: memory, or file (atomic_file in a temporary directory)")
 	fs.Parse(args) //nolint:errcheck // ExitOnError
-	var ns []int
-	for _, s := range strings.Split(*counts, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return fmt.Errorf("-n: %q is not a positive number", s)
-		}
-		ns = append(ns, n)
+	ns, err := positiveInts("-n", *counts)
+	if err != nil {
+		return err
 	}
 	ms := strings.Split(*modes, ",")
 	for _, m := range ms {

@@ -19,7 +19,8 @@ import (
 )
 
 // pollerInput is revel_poller reading every Employee, keyset-paged 1000 at
-// a time; %[1]s is the simulator and %[2]s the checkpoint_cache line.
+// a time; %[1]s is the simulator and %[2]s the checkpoint_cache and
+// backfill_concurrency lines.
 const pollerInput = `
 revel_poller:
   base_url: %[1]s
@@ -81,6 +82,9 @@ func runStream(j job) (result, error) {
 			if err := b.AddCacheYAML(fmt.Sprintf("label: state\natomic_file:\n  directory: %s\n", j.Dir)); err != nil {
 				return result{}, err
 			}
+		}
+		if j.Concurrency > 0 {
+			cache += fmt.Sprintf("  backfill_concurrency: %d\n", j.Concurrency)
 		}
 		if err := b.AddInputYAML(fmt.Sprintf(pollerInput, j.BaseURL, cache)); err != nil {
 			return result{}, err

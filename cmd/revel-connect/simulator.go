@@ -47,6 +47,9 @@ It prints a pipeline to run against it. Stop it with Ctrl-C.`,
 			&cli.DurationFlag{Name: "retry-after", Value: time.Second, Usage: "Retry-After on 429s, in whole seconds; 0 sends none"},
 			&cli.Float64Flag{Name: "slow-rate", Usage: "share of list requests delayed by --slow-delay (0 to 1)"},
 			&cli.DurationFlag{Name: "slow-delay", Value: 2 * time.Second, Usage: "delay of slow requests"},
+			&cli.DurationFlag{Name: "latency", Usage: "time every list response takes, as a real tenant's do (Revel: about 500ms a page)"},
+			&cli.DurationFlag{Name: "latency-jitter", Usage: "plus a random share of this, per response"},
+			&cli.DurationFlag{Name: "latency-per-row", Usage: "plus this for each row of the page (large pages are slow)"},
 			&cli.BoolFlag{Name: "log-requests", Usage: "log each request to stderr (secrets redacted)"},
 			&cli.BoolFlag{Name: "log-changes", Usage: "log each change the generator makes to stderr, to compare with the events a pipeline emits"},
 		},
@@ -81,7 +84,11 @@ func runSimulator(c *cli.Context) error {
 	}
 	logger := log.New(c.App.ErrWriter, "", log.LstdFlags)
 	o := tenantOptions{addr: c.String("addr"), zone: zone, seed: c.Uint64("seed"), rate: c.Float64("rate"),
-		apiKey: key, apiSecret: secret, faults: faults}
+		apiKey: key, apiSecret: secret, faults: faults,
+		latency: revelsim.Latency{PerRequest: c.Duration("latency"), Jitter: c.Duration("latency-jitter"), PerRow: c.Duration("latency-per-row")}}
+	if o.latency.PerRequest < 0 || o.latency.Jitter < 0 || o.latency.PerRow < 0 {
+		return errors.New("latency, latency-jitter and latency-per-row cannot be negative")
+	}
 	if c.Bool("log-requests") {
 		o.logf = logger.Printf
 	}

@@ -21,6 +21,7 @@ type tenantOptions struct {
 	apiKey    string
 	apiSecret string
 	faults    revelsim.FaultRates
+	latency   revelsim.Latency
 	logf      func(format string, args ...any) // request log; nil = none
 	onChange  func(revelsim.Change)            // nil = ignore
 }
@@ -53,6 +54,7 @@ func startTenant(o tenantOptions) (*tenant, error) {
 	sim := revelsim.New(revelsim.Options{APIKey: o.apiKey, APISecret: o.apiSecret, Zone: o.zone, Logf: o.logf})
 	revelsim.SeedTenant(sim, rand.New(rand.NewPCG(o.seed, 0)))
 	seeded := time.Now()
+	sim.SetLatency(o.latency)
 	if o.faults != (revelsim.FaultRates{}) {
 		sim.SetFaultRates(o.faults)
 	}
