@@ -61,6 +61,34 @@ type Options struct {
 	// Transport overrides the transport all clients share (tests, TLS
 	// settings).
 	Transport http.RoundTripper
+	// Hold, if set, is shared by every client of one tenant: a Retry-After
+	// that one request receives holds back all of their requests, not
+	// just the retry. Nil gives the client a hold of its own.
+	Hold *Hold
+}
+
+// Hold keeps requests back until a time a server asked for. It is safe for
+// concurrent use; the zero value holds nothing.
+type Hold struct {
+	until atomic.Int64 // Unix nanoseconds; 0 = never held
+}
+
+// Extend holds requests until at least t.
+func (h *Hold) Extend(t time.Time) {
+	for {
+		cur := h.until.Load()
+		if t.UnixNano() <= cur || h.until.CompareAndSwap(cur, t.UnixNano()) {
+			return
+		}
+	}
+}
+
+// Until is the time requests are held until; zero if never held.
+func (h *Hold) Until() time.Time {
+	if n := h.until.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // sharedTransport carries every client's requests that set no Transport:
@@ -108,6 +136,9 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Backoff.Max < opts.Backoff.Initial {
 		opts.Backoff.Max = max(opts.Backoff.Initial, time.Minute)
+	}
+	if opts.Hold == nil {
+		opts.Hold = &Hold{}
 	}
 	c := &Client{base: base, opts: opts, sleep: Sleep}
 	transport := opts.Transport
@@ -204,8 +235,9 @@ func (r *retryable) Unwrap() error { return r.err }
 // come back as *StatusError at once.
 func (c *Client) Get(ctx context.Context, u *url.URL) (*Page, error) {
 	refreshed := false
+	var held time.Time // the hold this request has already waited out
 	for attempt := 1; ; attempt++ {
-		page, err := c.attempt(ctx, u)
+		page, err := c.attempt(ctx, u, held)
 		if err == nil {
 			return page, nil
 		}
@@ -225,6 +257,10 @@ func (c *Client) Get(ctx context.Context, u *url.URL) (*Page, error) {
 		wait := r.retryAfter
 		if wait <= 0 {
 			wait = c.opts.Backoff.Wait(attempt)
+		} else {
+			// The server asked every request to wait, not only this one.
+			held = time.Now().Add(wait)
+			c.opts.Hold.Extend(held)
 		}
 		if c.opts.OnRetry != nil {
 			c.opts.OnRetry(u, attempt, wait, r.err)
@@ -247,7 +283,14 @@ func (b Backoff) Wait(failures int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-func (c *Client) attempt(ctx context.Context, u *url.URL) (*Page, error) {
+// attempt sends one request, after the tenant's hold (unless this request
+// has waited it out already) and the rate limit.
+func (c *Client) attempt(ctx context.Context, u *url.URL, held time.Time) (*Page, error) {
+	if until := c.opts.Hold.Until(); until.After(held) {
+		if err := c.sleep(ctx, time.Until(until)); err != nil {
+			return nil, err
+		}
+	}
 	if c.opts.Wait != nil {
 		if err := c.opts.Wait(ctx); err != nil {
 			return nil, err

@@ -149,6 +149,36 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	}
 }
 
+// A Retry-After holds back every request that shares the hold (a tenant's
+// other resources and backfill slices), not just the one retried.
+func TestRetryAfterHoldsEveryRequestOfTheTenant(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	sim.Insert("Employee", nil)
+	sim.InjectFault(revelsim.Fault{Status: http.StatusTooManyRequests, RetryAfter: "7",
+		Match: func(r *http.Request) bool { return strings.Contains(r.URL.Path, "Employee") }})
+	hold := &Hold{}
+	shared := func(o *Options) { o.Hold = hold }
+	throttled, _ := newClient(t, base, shared)
+	other, otherSleeps := newClient(t, base, shared)
+	alone, aloneSleeps := newClient(t, base, nil)
+
+	if _, err := get(t, throttled, "/resources/Employee/"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(t, other, "/resources/TimeSheetEntry/"); err != nil {
+		t.Fatal(err)
+	}
+	if got := otherSleeps.all(); len(got) != 1 || got[0] <= 6*time.Second || got[0] > 7*time.Second {
+		t.Fatalf("a client sharing the hold waited %v, want one wait of the rest of the 7s Retry-After", got)
+	}
+	if _, err := get(t, alone, "/resources/TimeSheetEntry/"); err != nil {
+		t.Fatal(err)
+	}
+	if got := aloneSleeps.all(); len(got) != 0 {
+		t.Fatalf("a client with its own hold waited %v, want no wait", got)
+	}
+}
+
 func TestThrottleWithoutRetryAfterBacksOffExponentially(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
 	sim.InjectFault(revelsim.Fault{Status: http.StatusTooManyRequests, Times: 4})
