@@ -48,6 +48,10 @@ type input struct {
 	metrics *metrics
 	store   checkpoint.Store
 
+	// hold is shared by the clients of every resource: a Retry-After
+	// Revel sends one of them holds back them all.
+	hold revelapi.Hold
+
 	deliveries chan delivery
 	// rejectedNow wakes ReadBatch when a resource's credentials are
 	// rejected, so the input reports itself disconnected (not ready).
@@ -163,6 +167,7 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		Auth:    auth,
 		Timeout: in.conf.timeout,
 		Wait:    in.rateLimitWait(rc.objectType),
+		Hold:    &in.hold,
 		Backoff: in.conf.backoff,
 		OnRetry: func(_ *url.URL, attempt int, wait time.Duration, err error) {
 			in.metrics.retries.Incr(1, rc.objectType)
