@@ -14,6 +14,7 @@ import (
 	_ "github.com/redpanda-data/benthos/v4/public/components/io"
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
 
+	"github.com/revel-connect/revel-connect/internal/redact"
 	_ "github.com/revel-connect/revel-connect/plugin/revelpoller"
 )
 
@@ -38,9 +39,11 @@ func main() {
 	for _, c := range commands {
 		opts = append(opts, service.CLIOptAddCommand(c))
 	}
+	flush := redactOutput(os.Args)
 	code, err := service.RunCLIToCode(context.Background(), opts...)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, redact.URLs(err.Error()))
 	}
+	flush()
 	os.Exit(code)
 }

@@ -84,6 +84,7 @@ func loopbackOnly(addr string) bool {
 // cliSecurity carries what the CLI hooks learn from each other: flags from
 // the run flags' extract function, the logger from logger init.
 type cliSecurity struct {
+	env    *service.Environment
 	mu     sync.Mutex
 	policy listenerPolicy
 	logger *service.Logger
@@ -92,7 +93,7 @@ type cliSecurity struct {
 // secureCLIOpts returns the CLI options that make Benthos' commands secure
 // by default, for a CLI running with env.
 func secureCLIOpts(env *service.Environment) []service.CLIOptFunc {
-	s := &cliSecurity{}
+	s := &cliSecurity{env: env}
 	return []service.CLIOptFunc{
 		service.CLIOptSetEnvironment(env),
 		service.CLIOptSetMainSchemaFrom(func() *service.ConfigSchema {
@@ -152,6 +153,12 @@ func (s *cliSecurity) checkListener(conf *service.ParsedConfig) error {
 	warnings, err := p.check()
 	if err != nil {
 		return err
+	}
+	if p.streamsMode && !p.noAPI {
+		guard := newAPIGuard(s.env, loopbackOnly(p.address) && !p.basicAuth)
+		if err := guardStreamsAPI(conf, guard); err != nil {
+			return fmt.Errorf("%w (%v)", errNoGuard, err)
+		}
 	}
 	if logger != nil {
 		for _, w := range warnings {

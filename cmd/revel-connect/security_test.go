@@ -122,11 +122,13 @@ type streamsAPI struct {
 	url        string
 	user, pass string // basic auth; "" without
 	proc       *process
+	startup    []string // the lines logged until the server listened
 }
 
 // startStreamsAPI runs streams mode on a free loopback port, with basic
-// auth when user is set, and waits until its API answers.
-func startStreamsAPI(t *testing.T, user, pass string, args ...string) *streamsAPI {
+// auth when user is set and rootExtra added to its root config, and waits
+// until its API answers.
+func startStreamsAPI(t *testing.T, user, pass, rootExtra string, args ...string) *streamsAPI {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -141,9 +143,9 @@ func startStreamsAPI(t *testing.T, user, pass string, args ...string) *streamsAP
 			user, base64.StdEncoding.EncodeToString(sum[:]))
 	}
 	s := &streamsAPI{url: fmt.Sprintf("http://127.0.0.1:%d", port), user: user, pass: pass}
-	path := writeFile(t, "root.yaml", root)
+	path := writeFile(t, "root.yaml", root+rootExtra)
 	s.proc = start(t, append([]string{"streams", "-o", path}, args...)...)
-	s.proc.until(t, "the HTTP server", func(line string) bool { return strings.Contains(line, "Listening for HTTP requests") })
+	s.startup = s.proc.until(t, "the HTTP server", func(line string) bool { return strings.Contains(line, "Listening for HTTP requests") })
 	deadline := time.Now().Add(waitLimit)
 	for {
 		if resp, err := s.do(t, http.MethodGet, "/ready", "", true); err == nil && resp.StatusCode == http.StatusOK {
@@ -189,7 +191,7 @@ func (s *streamsAPI) call(t *testing.T, method, path, body string, auth bool) (i
 }
 
 func TestStreamsBasicAuth(t *testing.T) {
-	s := startStreamsAPI(t, "ops", "s3cret-api-password")
+	s := startStreamsAPI(t, "ops", "s3cret-api-password", "")
 	for _, path := range []string{"/streams", "/ready", "/streams/missing"} {
 		if code, body := s.call(t, http.MethodGet, path, "", false); code != http.StatusUnauthorized {
 			t.Errorf("GET %s without credentials: %d %s, want 401", path, code, body)
@@ -223,7 +225,7 @@ output:
 `
 
 func TestCommandProcessorIsAnUnknownComponent(t *testing.T) {
-	s := startStreamsAPI(t, "", "")
+	s := startStreamsAPI(t, "", "", "")
 	// Linted, and unlinted (?chilled=true): the stream is never built.
 	for _, path := range []string{"/streams/cmd", "/streams/cmd?chilled=true"} {
 		code, body := s.call(t, http.MethodPost, path, commandStream, false)
@@ -413,6 +415,68 @@ func TestShippedAndPrintedPipelinesBindLoopback(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		} else if !loopbackOnly(c.HTTP.Address) {
 			t.Errorf("%s: http.address %q, want a loopback address written out", name, c.HTTP.Address)
+		}
+	}
+}
+
+// TestStreamsAPIRefusesOtherSites: a web page can make a browser send
+// requests to 127.0.0.1, directly or by rebinding its own name to it; the
+// unauthenticated loopback API refuses both, and still answers curl.
+func TestStreamsAPIRefusesOtherSites(t *testing.T) {
+	s := startStreamsAPI(t, "", "", "")
+	conf := "input:\n  generate:\n    mapping: root = 1\n    interval: 1h\noutput:\n  drop: {}\n"
+	send := func(method, path, host string, header map[string]string) int {
+		t.Helper()
+		req, err := http.NewRequest(method, s.url+path, strings.NewReader(conf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if host != "" {
+			req.Host = host
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	crossSite := map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+	if code := send(http.MethodPost, "/streams/x", "", crossSite); code != http.StatusForbidden {
+		t.Errorf("cross-site POST: %d, want 403", code)
+	}
+	if code := send(http.MethodDelete, "/streams/x", "", map[string]string{"Origin": "https://evil.example"}); code != http.StatusForbidden {
+		t.Errorf("cross-origin DELETE: %d, want 403", code)
+	}
+	port := s.url[strings.LastIndex(s.url, ":")+1:]
+	if code := send(http.MethodGet, "/streams", "rebound.evil.example:"+port, nil); code != http.StatusMisdirectedRequest {
+		t.Errorf("GET with a foreign Host: %d, want 421", code)
+	}
+	if code := send(http.MethodGet, "/ready", "rebound.evil.example:"+port, nil); code != http.StatusOK {
+		t.Errorf("GET /ready with a foreign Host: %d, want 200 (only the streams API is guarded)", code)
+	}
+	for _, host := range []string{"", "localhost:" + port} {
+		if code := send(http.MethodGet, "/streams", host, nil); code != http.StatusOK {
+			t.Errorf("GET /streams with Host %q: %d, want 200", host, code)
+		}
+	}
+	if code := send(http.MethodPost, "/streams/x", "", nil); code != http.StatusOK {
+		t.Errorf("POST as curl sends it: %d, want 200", code)
+	}
+}
+
+func TestSubcommand(t *testing.T) {
+	for want, args := range map[string][]string{
+		"echo":    {"rc", "echo", "x.yaml"},
+		"lint":    {"rc", "-c", "echo", "--log.level", "debug", "lint", "a.yaml"},
+		"streams": {"rc", "--chilled", "-s", "a=b", "streams"},
+		"":        {"rc", "--help"},
+	} {
+		if got := subcommand(args); got != want {
+			t.Errorf("subcommand(%q) = %q, want %q", args, got, want)
 		}
 	}
 }

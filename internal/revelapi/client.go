@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/revel-connect/revel-connect/internal/redact"
 )
 
 // Auth adds credentials to a request. It is only ever called for requests
@@ -126,10 +128,11 @@ const maxBody = 256 << 20
 func New(opts Options) (*Client, error) {
 	base, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
 	if err != nil {
-		return nil, fmt.Errorf("base_url %q: %w", opts.BaseURL, err)
+		// url.Parse's error quotes the URL, user info and all.
+		return nil, fmt.Errorf("base_url %q: %s", redact.URLs(opts.BaseURL), redact.URLs(err.Error()))
 	}
 	if base.Scheme != "https" && base.Scheme != "http" || base.Host == "" {
-		return nil, fmt.Errorf("base_url %q must be an absolute http(s) URL such as https://acme.revelup.com", opts.BaseURL)
+		return nil, fmt.Errorf("base_url %q must be an absolute http(s) URL such as https://acme.revelup.com", redact.URLs(opts.BaseURL))
 	}
 	if opts.Backoff.Initial <= 0 {
 		opts.Backoff.Initial = time.Second

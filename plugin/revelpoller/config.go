@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
+
+	"github.com/revel-connect/revel-connect/internal/redact"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/revel-connect/revel-connect/internal/event"
@@ -113,7 +115,7 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 	switch {
 	case c.baseURL != "":
 		if u, err := url.Parse(c.baseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs.add(fBaseURL, fmt.Errorf("%q is not an absolute http(s) URL such as https://acme.revelup.com", c.baseURL))
+			errs.add(fBaseURL, fmt.Errorf("%q is not an absolute http(s) URL such as https://acme.revelup.com", redact.URLs(c.baseURL)))
 		}
 	case subdomain == "":
 		errs.add(fSubdomain, errors.New("set subdomain (acme for https://acme.revelup.com) or base_url"))
@@ -318,7 +320,7 @@ func parseOAuth2(pc *service.ParsedConfig, subdomain string, errs *fieldErrors) 
 		}
 	}
 	if u, err := url.Parse(o.conf.TokenURL); o.conf.TokenURL != "" && (err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")) {
-		errs.add("oauth2.token_url", fmt.Errorf("%q is not an absolute http(s) URL", o.conf.TokenURL))
+		errs.add("oauth2.token_url", fmt.Errorf("%q is not an absolute http(s) URL", redact.URLs(o.conf.TokenURL)))
 	}
 	if o.merchant == "" {
 		errs.add("oauth2.client_id_header", errors.New("name the merchant (its subdomain) here or in subdomain"))
