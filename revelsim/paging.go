@@ -73,6 +73,9 @@ func (s *Server) parsePage(ps []param) (page, error) {
 	if s.maxLimit > 0 && (p.limit == 0 || p.limit > s.maxLimit) {
 		p.limit = s.maxLimit
 	}
+	if c := s.opts.Quirks.ClampLimit; c > 0 && (p.limit == 0 || p.limit > c) {
+		p.limit = c
+	}
 	if v, ok := last(ps, "offset"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -82,6 +85,14 @@ func (s *Server) parsePage(ps []param) (page, error) {
 			return p, badRequest(fmt.Sprintf("Invalid offset '%s' provided. Please provide a positive integer >= 0.", v))
 		}
 		p.offset = n
+	}
+	if s.opts.Quirks.IgnoreOffset {
+		p.offset = 0
+	}
+	if s.opts.Quirks.IgnoreOrderBy {
+		p.order = []orderKey{{field: "updated_date"}}
+		p.fields = parseFields(ps)
+		return p, nil
 	}
 	for _, kv := range ps {
 		if kv.key != "order_by" || s.opts.Ordering == OrderingIgnored {
@@ -248,6 +259,10 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, res *resource
 	if err != nil {
 		return writeError(w, err)
 	}
+	if _, ok := last(ps, "id__gt"); ok && s.opts.Quirks.RejectIDGT {
+		return writeError(w, badRequest("The 'id' field does not allow filtering."))
+	}
+	s.churn(res.name, ps)
 	bp := bufPool.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) > maxPooled { // an unclamped limit=0 page may be huge
@@ -263,7 +278,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, res *resource
 		s.mu.RUnlock()
 		return writeError(w, err)
 	}
-	rows := t.selectRows(q, p)
+	rows := s.duplicate(t.selectRows(q, p))
 	total := len(rows)
 	pageRows := rows[min(p.offset, total):]
 	if p.limit > 0 {
@@ -308,6 +323,9 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, res *resource
 func (s *Server) appendMeta(b []byte, path string, ps []param, p page, total int, foreignNext string) []byte {
 	b = append(b, `{"limit": `...)
 	b = strconv.AppendInt(b, int64(p.limit), 10)
+	if s.opts.Quirks.NextDropsFilters {
+		ps = nil
+	}
 	if p.limit > 0 { // Tastypie emits next/previous only for a non-zero limit
 		next := "" // null once offset+limit reaches total_count
 		if p.offset+p.limit < total {
@@ -331,8 +349,10 @@ func (s *Server) appendMeta(b []byte, path string, ps []param, p page, total int
 	}
 	b = append(b, `, "time_zone": `...)
 	b = appendString(b, s.zone.String())
-	b = append(b, `, "total_count": `...)
-	b = strconv.AppendInt(b, int64(total), 10)
+	if s.opts.Quirks.ClampLimit <= 0 {
+		b = append(b, `, "total_count": `...)
+		b = strconv.AppendInt(b, int64(total), 10)
+	}
 	return append(b, '}')
 }
 

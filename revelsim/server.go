@@ -46,6 +46,9 @@ type Options struct {
 	// OAuth, if set, also accepts API Platform Bearer tokens issued at
 	// TokenPath.
 	OAuth *OAuth
+	// Quirks make the tenant misbehave on purpose; the zero value is a
+	// well-behaved Tastypie.
+	Quirks Quirks
 }
 
 // Latency is how long the tenant takes to answer a list request. Revel
@@ -103,6 +106,9 @@ type Server struct {
 	rnd     *rand.Rand
 	hook    func(*http.Request)
 	latency Latency
+
+	churnMu sync.Mutex
+	churned int // later-page requests churned so far (Quirks.Churn)
 
 	logMu sync.Mutex
 	log   []Request

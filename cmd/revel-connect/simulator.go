@@ -30,9 +30,12 @@ three establishments, employees, timesheets, orders and payments, dated as
 naive local time in --zone, and a generator that creates, edits and deletes
 records --rate times a second. It speaks Revel's Tastypie dialect (limit and
 offset paging, Django filters on naive dates, fields=, order_by, meta.time_zone)
-and can misbehave on request: 5xx, 429 with Retry-After, slow pages.
+and can misbehave on request: 5xx, 429 with Retry-After, slow pages, and
+the paging misbehaviours of --profile:
 
+` + profileList() + `
   revel-connect simulator --addr 127.0.0.1:8081 --error-rate 0.05 --throttle-rate 0.05
+  revel-connect simulator --profile ignores-order-by
 
 It prints a pipeline to run against it. Stop it with Ctrl-C.`,
 		Flags: []cli.Flag{
@@ -50,6 +53,7 @@ It prints a pipeline to run against it. Stop it with Ctrl-C.`,
 			&cli.DurationFlag{Name: "latency", Usage: "time every list response takes, as a real tenant's do (Revel: about 500ms a page)"},
 			&cli.DurationFlag{Name: "latency-jitter", Usage: "plus a random share of this, per response"},
 			&cli.DurationFlag{Name: "latency-per-row", Usage: "plus this for each row of the page (large pages are slow)"},
+			&cli.StringFlag{Name: "profile", Usage: "a paging misbehaviour to serve (see above); none by default"},
 			&cli.BoolFlag{Name: "log-requests", Usage: "log each request to stderr (secrets redacted)"},
 			&cli.BoolFlag{Name: "log-changes", Usage: "log each change the generator makes to stderr, to compare with the events a pipeline emits"},
 		},
@@ -82,9 +86,15 @@ func runSimulator(c *cli.Context) error {
 	if key == "" || secret == "" || strings.Contains(key, ":") {
 		return errors.New("api-key and api-secret must both be set, and the key cannot contain a colon (Revel sends key:secret)")
 	}
+	var quirks revelsim.Quirks
+	if name := c.String("profile"); name != "" {
+		if quirks, err = revelsim.LookupProfile(name); err != nil {
+			return fmt.Errorf("--profile: %w", err)
+		}
+	}
 	logger := log.New(c.App.ErrWriter, "", log.LstdFlags)
 	o := tenantOptions{addr: c.String("addr"), zone: zone, seed: c.Uint64("seed"), rate: c.Float64("rate"),
-		apiKey: key, apiSecret: secret, faults: faults,
+		apiKey: key, apiSecret: secret, faults: faults, quirks: quirks,
 		latency: revelsim.Latency{PerRequest: c.Duration("latency"), Jitter: c.Duration("latency-jitter"), PerRow: c.Duration("latency-per-row")}}
 	if o.latency.PerRequest < 0 || o.latency.Jitter < 0 || o.latency.PerRow < 0 {
 		return errors.New("latency, latency-jitter and latency-per-row cannot be negative")
@@ -101,7 +111,7 @@ func runSimulator(c *cli.Context) error {
 	}
 	defer t.stop()
 
-	if err := printSimulatorBanner(c.App.Writer, t.url, zone.String(), c.Float64("rate"), key, secret, faults); err != nil {
+	if err := printSimulatorBanner(c.App.Writer, t.url, zone.String(), c.Float64("rate"), key, secret, faults, c.String("profile")); err != nil {
 		return err
 	}
 	ctx, stop := stopOnSignal(c.Context, 0)
@@ -111,9 +121,18 @@ func runSimulator(c *cli.Context) error {
 	return nil
 }
 
+// profileList renders revelsim's profiles for the command's help.
+func profileList() string {
+	var b strings.Builder
+	for _, p := range revelsim.Profiles {
+		fmt.Fprintf(&b, "  %-24s %s\n", p.Name, p.Description)
+	}
+	return b.String()
+}
+
 // printSimulatorBanner tells the user where the tenant is and how to poll
 // it. The secret appears only when it is the public default.
-func printSimulatorBanner(w io.Writer, url, zone string, rate float64, key, secret string, faults revelsim.FaultRates) error {
+func printSimulatorBanner(w io.Writer, url, zone string, rate float64, key, secret string, faults revelsim.FaultRates, profile string) error {
 	secretDefault, auth, export := "", key+":$REVEL_API_SECRET", "REVEL_API_SECRET=<your --api-secret> "
 	if secret == simulatorSecret {
 		secretDefault, auth, export = simulatorSecret, key+":"+simulatorSecret, ""
@@ -131,6 +150,11 @@ func printSimulatorBanner(w io.Writer, url, zone string, rate float64, key, secr
 	}
 	if f := describeFaults(faults); f != "" {
 		fmt.Fprintf(w, "Faults: %s.\n", f)
+	}
+	for _, p := range revelsim.Profiles {
+		if p.Name == profile {
+			fmt.Fprintf(w, "Profile %s: it %s.\n", p.Name, p.Description)
+		}
 	}
 	fmt.Fprintf(w, "\nTry:\n  curl -H \"API-AUTHENTICATION: %s\" '%s/resources/Order/?limit=2&order_by=-updated_date'\n", auth, url)
 	fmt.Fprintf(w, "\nA pipeline polling it (save as revel.yaml, then: %srevel-connect run revel.yaml):\n\n%s\nCtrl-C stops the simulator.\n", export, parts.yaml())

@@ -139,12 +139,26 @@ func TestSimulatorFaultFlags(t *testing.T) {
 	}
 }
 
+func TestSimulatorProfileFlag(t *testing.T) {
+	_, url, banner := startSimulator(t, "--rate", "0", "--profile", "rejects-id-gt")
+	if !strings.Contains(strings.Join(banner, "\n"), "Profile rejects-id-gt: it answers 400 to id__gt") {
+		t.Errorf("the banner does not name the profile:\n%s", strings.Join(banner, "\n"))
+	}
+	if resp := get(t, url+"/resources/Order/?order_by=id&id__gt=1", "demo:demo"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("--profile rejects-id-gt: id__gt answered %s", resp.Status)
+	}
+	if resp := get(t, url+"/resources/Order/?order_by=id", "demo:demo"); resp.StatusCode != http.StatusOK {
+		t.Errorf("--profile rejects-id-gt: a first page answered %s", resp.Status)
+	}
+}
+
 func TestSimulatorRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--error-rate", "1.5"},
 		{"--zone", "Local"},
 		{"--rate", "5000"},
 		{"--api-key", "a:b"},
+		{"--profile", "nope"},
 	} {
 		if out, err := cmdOutput(t, append([]string{"simulator", "--addr", "127.0.0.1:0"}, args...)...); err == nil {
 			t.Errorf("simulator %v succeeded:\n%s", args, out)

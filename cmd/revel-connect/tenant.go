@@ -22,6 +22,7 @@ type tenantOptions struct {
 	apiSecret string
 	faults    revelsim.FaultRates
 	latency   revelsim.Latency
+	quirks    revelsim.Quirks
 	logf      func(format string, args ...any) // request log; nil = none
 	onChange  func(revelsim.Change)            // nil = ignore
 }
@@ -51,7 +52,7 @@ func startTenant(o tenantOptions) (*tenant, error) {
 	if err := checkRate(o.rate); err != nil {
 		return nil, err
 	}
-	sim := revelsim.New(revelsim.Options{APIKey: o.apiKey, APISecret: o.apiSecret, Zone: o.zone, Logf: o.logf})
+	sim := revelsim.New(revelsim.Options{APIKey: o.apiKey, APISecret: o.apiSecret, Zone: o.zone, Logf: o.logf, Quirks: o.quirks})
 	revelsim.SeedTenant(sim, rand.New(rand.NewPCG(o.seed, 0)))
 	seeded := time.Now()
 	sim.SetLatency(o.latency)
