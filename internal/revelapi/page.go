@@ -15,8 +15,14 @@ type Page struct {
 	Objects    []string
 	TotalCount int
 	HasTotal   bool
-	Next       string
-	TimeZone   string
+	// Limit is meta.limit, the page size the server applied (0 when
+	// absent): a server may serve fewer rows than asked.
+	Limit int
+	// Next is meta.next, "" when null or absent; HasNext tells whether
+	// the key was sent at all (Tastypie omits it for limit=0).
+	Next     string
+	HasNext  bool
+	TimeZone string
 }
 
 var errMalformed = errors.New("malformed list response")
@@ -33,8 +39,11 @@ func DecodePage(body string) (*Page, error) {
 		return nil, errMalformed
 	}
 	meta := root.Get("meta")
+	next := meta.Get("next")
 	p := &Page{
-		Next:     meta.Get("next").Str,
+		Next:     next.Str,
+		HasNext:  next.Exists(),
+		Limit:    int(meta.Get("limit").Int()),
 		TimeZone: meta.Get("time_zone").Str,
 	}
 	if tc := meta.Get("total_count"); tc.Type == gjson.Number {

@@ -3,8 +3,11 @@ package revelapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -15,11 +18,14 @@ import (
 // drain pages through query and returns every record id in order, and the
 // pager after its last page. between, if set, runs after each page but the
 // last, with the number of pages read so far.
-func drain(t *testing.T, c *Client, query string, limit int, mode Paging, from Position, between func(pages int)) ([]int64, *Pager) {
+func drain(t *testing.T, c *Client, query string, limit int, mode Paging, from Position, between func(pages int), pager ...**Pager) ([]int64, *Pager) {
 	t.Helper()
 	p, err := c.NewPager(query, limit, mode, from)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, pp := range pager {
+		*pp = p
 	}
 	var ids []int64
 	for pages := 1; ; pages++ {
@@ -199,40 +205,213 @@ func (reversingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-func TestKeysetRejectsUnorderedPages(t *testing.T) {
+func TestKeysetFallsBackOnUnorderedPages(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
 	want := seed(sim, 30)
 	c, _ := newClient(t, base, func(o *Options) { o.Transport = reversingTransport{} })
-	p, err := c.NewPager("/resources/Employee/", 10, Keyset, Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Next(context.Background()); !errors.Is(err, ErrUnordered) {
-		t.Fatalf("err = %v, want ErrUnordered", err)
-	}
-	// Auto mode notices on the first page and falls back to offsets.
-	ids, p := drain(t, c, "/resources/Employee/", 10, Auto, Position{}, nil)
+	ids, p, notes := drainNotes(t, c, "/resources/Employee/", 10, Keyset, Position{}, nil)
 	wantEachOnce(t, ids, want)
 	if p.Mode() != Offset {
 		t.Fatalf("mode = %s, want offset", p.Mode())
+	}
+	if len(notes) != 1 || notes[0].Cause != CauseUnordered || !notes[0].Fallback {
+		t.Fatalf("notes = %+v, want one unordered fallback", notes)
 	}
 }
 
 func TestForeignNextLinkIsNotFollowed(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
-	seed(sim, 30)
+	want := seed(sim, 30)
 	foreign, foreignURL := startSim(t, revelsim.Options{APIKey: "x", APISecret: "y"})
 	sim.InjectFault(revelsim.Fault{ForeignNext: foreignURL})
 	c, _ := newClient(t, base, nil)
-	p, err := c.NewPager("/resources/Employee/", 10, Offset, Position{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = p.Next(context.Background())
-	if !errors.Is(err, ErrForeignLink) {
-		t.Fatalf("err = %v, want ErrForeignLink", err)
-	}
+	ids, _, notes := drainNotes(t, c, "/resources/Employee/", 10, Offset, Position{}, nil)
+	wantEachOnce(t, ids, want)
 	if n := len(foreign.Requests()); n != 0 {
 		t.Fatalf("the foreign origin received %d requests", n)
+	}
+	if len(notes) != 1 || notes[0].Cause != CauseForeignNext || !strings.Contains(notes[0].Message, "not following a link") {
+		t.Fatalf("notes = %+v, want one foreign_next", notes)
+	}
+}
+
+// drainNotes is drain that also collects the pager's notes.
+func drainNotes(t *testing.T, c *Client, query string, limit int, mode Paging, from Position, between func(pages int)) ([]int64, *Pager, []Note) {
+	t.Helper()
+	var notes []Note
+	var pager *Pager
+	ids, p := drain(t, c, query, limit, mode, from, func(pages int) {
+		notes = append(notes, pager.Notes()...)
+		if between != nil {
+			between(pages)
+		}
+	}, &pager)
+	return ids, p, append(notes, p.Notes()...)
+}
+
+// datedTenant has rows 1..n updated a minute apart in id order.
+func datedTenant(t *testing.T, opts revelsim.Options, n int) (*revelsim.Server, string) {
+	sim, base := startSim(t, opts)
+	for i := 0; i < n; i++ {
+		d := fmt.Sprintf("2026-06-01T10:%02d:00", i)
+		sim.Insert("Employee", map[string]any{"created_date": d, "updated_date": d})
+	}
+	return sim, base
+}
+
+// Each row of the table is a misbehaving tenant; every row present for
+// the whole listing must be returned exactly once, in every mode.
+func TestPagerChecksItself(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		quirks      revelsim.Quirks
+		rows        int
+		query       string
+		limit       int
+		mode        Paging
+		editFirst   []int64 // edited before the listing
+		editAfter   []int64 // edited after the first page
+		deleteAfter []int64 // deleted after the first page
+		wantMode    Paging
+		wantCauses  []string
+	}{
+		{name: "well behaved keyset", rows: 9, limit: 4, mode: Auto, wantMode: Keyset},
+		{name: "well behaved offset", rows: 9, limit: 4, mode: Offset, wantMode: Offset},
+		{name: "ignores order_by, total_count shows the skip", quirks: revelsim.Quirks{IgnoreOrderBy: true}, rows: 8, limit: 4, mode: Auto,
+			editFirst: []int64{3}, wantMode: Offset, wantCauses: []string{CauseRowsSkipped}},
+		{name: "ignores order_by, no total_count: probed", quirks: revelsim.Quirks{IgnoreOrderBy: true, ClampLimit: 4}, rows: 8, limit: 4, mode: Keyset,
+			editFirst: []int64{3}, wantMode: Offset, wantCauses: []string{CauseOrderByIgnored}},
+		{name: "rows deleted ahead are not a skip", rows: 12, limit: 4, mode: Keyset, deleteAfter: []int64{9, 10}, wantMode: Keyset},
+		{name: "400 on id__gt", quirks: revelsim.Quirks{RejectIDGT: true}, rows: 8, limit: 4, mode: Keyset,
+			wantMode: Offset, wantCauses: []string{CauseIDGTRejected}},
+		{name: "clamped limit without total_count, keyset", quirks: revelsim.Quirks{ClampLimit: 4}, rows: 12, limit: 10, mode: Auto,
+			wantMode: Keyset, wantCauses: []string{CauseLimitClamped}},
+		{name: "clamped limit without total_count, offset", quirks: revelsim.Quirks{ClampLimit: 4}, rows: 12, limit: 10, mode: Offset,
+			wantMode: Offset, wantCauses: []string{CauseLimitClamped}},
+		{name: "a row listed twice, keyset", quirks: revelsim.Quirks{DuplicateID: 3}, rows: 8, limit: 2, mode: Keyset,
+			wantMode: Keyset, wantCauses: []string{CauseDuplicateRow}},
+		{name: "a row listed twice, offset", quirks: revelsim.Quirks{DuplicateID: 3}, rows: 8, limit: 2, mode: Offset,
+			wantMode: Offset, wantCauses: []string{CauseDuplicateRow}},
+		{name: "ignores offset", quirks: revelsim.Quirks{IgnoreOffset: true}, rows: 8, limit: 4, mode: Offset,
+			wantMode: Keyset, wantCauses: []string{CauseOffsetIgnored}},
+		{name: "next drops filters", quirks: revelsim.Quirks{NextDropsFilters: true}, rows: 12, limit: 3, mode: Offset,
+			query: "?updated_date__gte=2026-06-01T10:02:00", wantMode: Offset, wantCauses: []string{CauseNextDropsFilters}},
+		{name: "order_by=updated_date, rows edited after page 1", rows: 8, limit: 4, mode: Auto,
+			query: "?order_by=updated_date", editAfter: []int64{1, 2}, wantMode: Offset, wantCauses: []string{CauseRowsShifted}},
+		{name: "rows deleted behind the position", rows: 12, limit: 4, mode: Offset, deleteAfter: []int64{1, 2, 3}, wantMode: Offset,
+			wantCauses: []string{CauseRowsShifted}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, base := datedTenant(t, revelsim.Options{Quirks: tc.quirks}, tc.rows)
+			for _, id := range tc.editFirst {
+				if err := sim.Update("Employee", id, map[string]any{"first_name": "Edited"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, _ := newClient(t, base, nil)
+			ids, p, notes := drainNotes(t, c, "/resources/Employee/"+tc.query, tc.limit, tc.mode, Position{}, func(pages int) {
+				if pages != 1 {
+					return
+				}
+				for _, id := range tc.editAfter {
+					if err := sim.Update("Employee", id, map[string]any{"first_name": "Edited"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				mustDelete(t, sim, tc.deleteAfter...)
+			})
+			want := map[int64]bool{}
+			for id := int64(1); id <= int64(tc.rows); id++ {
+				want[id] = !slices.Contains(tc.deleteAfter, id)
+			}
+			if tc.query == "?updated_date__gte=2026-06-01T10:02:00" {
+				want[1], want[2] = false, false
+			}
+			got := map[int64]int{}
+			for _, id := range ids {
+				got[id]++
+			}
+			for id, must := range want {
+				if n := got[id]; n > 1 || must && n != 1 {
+					t.Errorf("row %d returned %d times", id, n)
+				}
+			}
+			if p.Mode() != tc.wantMode {
+				t.Errorf("mode = %s, want %s", p.Mode(), tc.wantMode)
+			}
+			var causes []string
+			for _, n := range notes {
+				causes = append(causes, n.Cause)
+				if n.Message == "" {
+					t.Errorf("note %s has no message", n.Cause)
+				}
+			}
+			if !slices.Equal(causes, tc.wantCauses) {
+				t.Errorf("notes %v, want %v", causes, tc.wantCauses)
+			}
+		})
+	}
+}
+
+func TestPagerSurvivesChurn(t *testing.T) {
+	for _, mode := range []Paging{Keyset, Offset} {
+		t.Run(string(mode), func(t *testing.T) {
+			sim, base := datedTenant(t, revelsim.Options{Quirks: revelsim.Quirks{Churn: 6}}, 40)
+			c, _ := newClient(t, base, nil)
+			ids, _, _ := drainNotes(t, c, "/resources/Employee/", 5, mode, Position{}, nil)
+			got := map[int64]int{}
+			for _, id := range ids {
+				got[id]++
+			}
+			for id, n := range got {
+				if n > 1 {
+					t.Errorf("row %d returned %d times", id, n)
+				}
+			}
+			// Rows present from start to end must all be read.
+			for id := int64(1); id <= 40; id++ {
+				if _, ok := sim.Get("Employee", id); ok && got[id] != 1 {
+					t.Errorf("row %d, present throughout, returned %d times", id, got[id])
+				}
+			}
+		})
+	}
+}
+
+func TestOffsetResumeChecksTheSavedPosition(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		deleted    []int64 // after the position was saved
+		lastID     string  // "" = a position saved without it
+		wantCauses []string
+	}{
+		{name: "lines up", lastID: "4"},
+		{name: "rows before it deleted", deleted: []int64{1, 2}, lastID: "4", wantCauses: []string{CauseResumeMisaligned}},
+		{name: "every row after it deleted: the empty page is not the end", deleted: []int64{5, 6, 7, 8, 9, 10, 11, 12, 1, 2}, lastID: "4",
+			wantCauses: []string{CauseResumeMisaligned}},
+		{name: "no last id saved", lastID: "", wantCauses: []string{CauseResumeMisaligned}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim, base := datedTenant(t, revelsim.Options{}, 12)
+			mustDelete(t, sim, tc.deleted...)
+			c, _ := newClient(t, base, nil)
+			ids, _, notes := drainNotes(t, c, "/resources/Employee/", 4, Offset, Position{Offset: 4, LastID: tc.lastID}, nil)
+			got := map[int64]int{}
+			for _, id := range ids {
+				got[id]++
+			}
+			for id := int64(5); id <= 12; id++ {
+				if _, ok := sim.Get("Employee", id); ok && got[id] != 1 {
+					t.Errorf("row %d after the saved position returned %d times", id, got[id])
+				}
+			}
+			var causes []string
+			for _, n := range notes {
+				causes = append(causes, n.Cause)
+			}
+			if !slices.Equal(causes, tc.wantCauses) {
+				t.Errorf("notes %v, want %v", causes, tc.wantCauses)
+			}
+		})
 	}
 }
