@@ -14,14 +14,18 @@ import (
 func TestEncodeDecodeRoundTrip(t *testing.T) {
 	cursor := time.Date(2026, 11, 1, 8, 50, 0, 123456789, time.UTC)
 	in := &State{
-		Cursor:  cursor,
-		Through: cursor.Add(time.Minute),
-		Seen:    map[string]int64{"1829": cursor.UnixNano(), "1830": 0},
+		Cursor:    cursor,
+		Through:   cursor.Add(time.Minute),
+		Seen:      map[string]int64{"1829": cursor.UnixNano(), "1830": 0},
+		Paging:    "offset",
+		PagingWhy: "id_gt_rejected",
 		Cycle: &Cycle{
 			From:       cursor.Add(-time.Minute),
 			Started:    cursor.Add(time.Hour),
 			Paging:     "keyset",
 			AfterID:    "1829",
+			Offset:     40,
+			LastID:     "1828",
 			MaxUpdated: cursor.Add(time.Second),
 			Seen:       map[string]int64{"7": 42},
 		},
@@ -37,7 +41,10 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	if !out.Cursor.Equal(in.Cursor) || !out.Through.Equal(in.Through) || out.Seen["1829"] != in.Seen["1829"] || out.Seen["1830"] != 0 || len(out.Seen) != 2 {
 		t.Fatalf("state changed in round trip: %+v", out)
 	}
-	if out.Cycle == nil || out.Cycle.AfterID != "1829" || out.Cycle.Paging != "keyset" ||
+	if out.Paging != "offset" || out.PagingWhy != "id_gt_rejected" {
+		t.Fatalf("learned paging changed in round trip: %q, %q", out.Paging, out.PagingWhy)
+	}
+	if out.Cycle == nil || out.Cycle.AfterID != "1829" || out.Cycle.Paging != "keyset" || out.Cycle.Offset != 40 || out.Cycle.LastID != "1828" ||
 		!out.Cycle.From.Equal(in.Cycle.From) || !out.Cycle.Started.Equal(in.Cycle.Started) ||
 		!out.Cycle.MaxUpdated.Equal(in.Cycle.MaxUpdated) || out.Cycle.Seen["7"] != 42 {
 		t.Fatalf("cycle changed in round trip: %+v", out.Cycle)
@@ -49,14 +56,15 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 
 func TestDecodeRejectsCorruptCheckpoints(t *testing.T) {
 	for name, raw := range map[string]string{
-		"truncated":       `{"version":1,"cursor":"2026-11-01T08:50:00Z","se`,
-		"not json":        `hello`,
-		"no version":      `{"cursor":"2026-11-01T08:50:00Z"}`,
-		"future version":  `{"version":2,"cursor":"2026-11-01T08:50:00Z"}`,
-		"bad cursor":      `{"version":1,"cursor":"yesterday"}`,
-		"bad paging":      `{"version":1,"cursor":"","cycle":{"from":"","started":"","paging":"pages"}}`,
-		"negative offset": `{"version":1,"cursor":"","cycle":{"from":"","started":"","paging":"offset","offset":-3}}`,
-		"bad seen":        `{"version":1,"cursor":"","seen":{"1":"x"}}`,
+		"truncated":          `{"version":1,"cursor":"2026-11-01T08:50:00Z","se`,
+		"not json":           `hello`,
+		"no version":         `{"cursor":"2026-11-01T08:50:00Z"}`,
+		"future version":     `{"version":2,"cursor":"2026-11-01T08:50:00Z"}`,
+		"bad cursor":         `{"version":1,"cursor":"yesterday"}`,
+		"bad paging":         `{"version":1,"cursor":"","cycle":{"from":"","started":"","paging":"pages"}}`,
+		"bad learned paging": `{"version":1,"cursor":"","paging":"sideways"}`,
+		"negative offset":    `{"version":1,"cursor":"","cycle":{"from":"","started":"","paging":"offset","offset":-3}}`,
+		"bad seen":           `{"version":1,"cursor":"","seen":{"1":"x"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Decode([]byte(raw))

@@ -31,6 +31,12 @@ type State struct {
 	// Cycle is set while a poll cycle is part way through, so a restart
 	// resumes it instead of starting again.
 	Cycle *Cycle
+	// Paging is the paging mode learned for the resource, "keyset" or
+	// "offset" ("" until something was learned), and PagingWhy the reason:
+	// the cause of a fallback, or a probe that found order_by=id honoured.
+	// A restart pages as learned instead of losing rows to learn it again.
+	Paging    revelapi.Paging
+	PagingWhy string
 }
 
 // Cycle is the resume position of an unfinished poll cycle.
@@ -46,8 +52,11 @@ type Cycle struct {
 	Paging revelapi.Paging
 	// AfterID is the last id delivered under keyset paging.
 	AfterID string
-	// Offset is the number of rows already consumed under offset paging.
+	// Offset is the number of rows already consumed under offset paging,
+	// and LastID the id of the last of them: a resumed page must still
+	// hold it.
 	Offset int
+	LastID string
 	// MaxUpdated is the latest updated time delivered so far in the cycle.
 	MaxUpdated time.Time
 	// Seen holds changes delivered in this cycle that the next query can
@@ -61,6 +70,8 @@ type stateJSON struct {
 	Through string           `json:"through,omitempty"`
 	Seen    map[string]int64 `json:"seen"`
 	Cycle   *cycleJSON       `json:"cycle,omitempty"`
+	Paging  revelapi.Paging  `json:"paging,omitempty"`
+	Why     string           `json:"paging_why,omitempty"`
 }
 
 type cycleJSON struct {
@@ -69,13 +80,15 @@ type cycleJSON struct {
 	Paging     revelapi.Paging  `json:"paging"`
 	AfterID    string           `json:"after_id,omitempty"`
 	Offset     int              `json:"offset,omitempty"`
+	LastID     string           `json:"last_id,omitempty"`
 	MaxUpdated string           `json:"max_updated,omitempty"`
 	Seen       map[string]int64 `json:"seen"`
 }
 
 // Encode renders the state as versioned JSON.
 func (s *State) Encode() ([]byte, error) {
-	j := stateJSON{Version: Version, Cursor: formatTime(s.Cursor), Through: formatTime(s.Through), Seen: s.Seen}
+	j := stateJSON{Version: Version, Cursor: formatTime(s.Cursor), Through: formatTime(s.Through), Seen: s.Seen,
+		Paging: s.Paging, Why: s.PagingWhy}
 	if j.Seen == nil {
 		j.Seen = map[string]int64{}
 	}
@@ -86,6 +99,7 @@ func (s *State) Encode() ([]byte, error) {
 			Paging:     c.Paging,
 			AfterID:    c.AfterID,
 			Offset:     c.Offset,
+			LastID:     c.LastID,
 			MaxUpdated: formatTime(c.MaxUpdated),
 			Seen:       c.Seen,
 		}
@@ -112,7 +126,10 @@ func Decode(b []byte) (*State, error) {
 	case j.Version > Version:
 		return nil, fmt.Errorf("%w: version %d is newer than this build reads (%d); upgrade revel-connect", ErrCorrupt, j.Version, Version)
 	}
-	s := &State{Seen: j.Seen}
+	if j.Paging != "" && j.Paging != revelapi.Keyset && j.Paging != revelapi.Offset {
+		return nil, fmt.Errorf("%w: paging %q is neither keyset nor offset", ErrCorrupt, j.Paging)
+	}
+	s := &State{Seen: j.Seen, Paging: j.Paging, PagingWhy: j.Why}
 	var err error
 	if s.Cursor, err = parseTime("cursor", j.Cursor); err != nil {
 		return nil, err
@@ -124,7 +141,7 @@ func Decode(b []byte) (*State, error) {
 		s.Seen = map[string]int64{}
 	}
 	if c := j.Cycle; c != nil {
-		cy := &Cycle{Paging: c.Paging, AfterID: c.AfterID, Offset: c.Offset, Seen: c.Seen}
+		cy := &Cycle{Paging: c.Paging, AfterID: c.AfterID, Offset: c.Offset, LastID: c.LastID, Seen: c.Seen}
 		if cy.From, err = parseTime("cycle.from", c.From); err != nil {
 			return nil, err
 		}

@@ -142,6 +142,10 @@ func (c *Client) NewPager(query string, limit int, mode Paging, from Position) (
 // is not probed again.
 func (p *Pager) AssumeOrdered() { p.ordered = true }
 
+// Ordered reports whether order_by=id is known to be honoured: a probe
+// found it so, or AssumeOrdered said so.
+func (p *Pager) Ordered() bool { return p.ordered }
+
 // Mode is the paging mode in effect.
 func (p *Pager) Mode() Paging { return p.mode }
 
@@ -251,7 +255,7 @@ func (p *Pager) nextKeyset(ctx context.Context) (*Page, error) {
 	}
 	after := p.pos.AfterID
 	fresh := page.Objects[:0:0]
-	freshIDs := make([]string, 0, n)
+	freshIDs := make([]int64, 0, n)
 	dup := ""
 	for _, o := range page.Objects {
 		id := gjson.Get(o, "id")
@@ -269,7 +273,7 @@ func (p *Pager) nextKeyset(ctx context.Context) (*Page, error) {
 		if p.returned.has(id.Int()) {
 			continue // read again after a fallback
 		}
-		freshIDs = append(freshIDs, id.Raw)
+		freshIDs = append(freshIDs, id.Int())
 		fresh = append(fresh, o)
 	}
 	if n > 0 && after == p.pos.AfterID {
@@ -310,7 +314,7 @@ func (p *Pager) nextKeyset(ctx context.Context) (*Page, error) {
 		p.noteOnce(CauseDuplicateRow, fmt.Sprintf("Revel listed record %s twice; it is delivered once", dup))
 	}
 	for _, id := range freshIDs {
-		p.returned.add(id)
+		p.returned.addInt(id)
 	}
 	p.pos.AfterID, p.done = after, done
 	page.Objects = fresh
@@ -382,7 +386,7 @@ func (p *Pager) checkLinks(page *Page, start, n int) {
 	have := next.Query()
 	for key := range p.query.Query() {
 		if !have.Has(key) {
-			p.noteOnce(CauseNextDropsFilters, fmt.Sprintf("Revel's meta.next drops %q from the query; paging builds its own requests instead", key))
+			p.noteOnce(CauseNextDropsFilters, fmt.Sprintf("Revel's meta.next drops %s from the query; paging builds its own requests instead", key))
 			return
 		}
 	}

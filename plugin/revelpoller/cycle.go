@@ -37,17 +37,22 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		mode = cy.Paging
 	}
 	pager, err := p.client.NewPager(p.conf.url.Render(cy.From, cy.Started), p.conf.pageSize, mode,
-		revelapi.Position{AfterID: cy.AfterID, Offset: cy.Offset})
+		revelapi.Position{AfterID: cy.AfterID, Offset: cy.Offset, LastID: cy.LastID})
 	if err != nil {
 		return err
+	}
+	if prev.Paging == revelapi.Keyset {
+		pager.AssumeOrdered()
 	}
 	// Each page is read while the one before it becomes events: fetching
 	// and decoding take as long as the rest, and run on another core.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ahead := readAhead(ctx, pager)
+	learned := learnedPaging{prev.Paging, prev.PagingWhy}
 	for pages := 1; ; pages++ {
 		f := <-ahead
+		learned = p.pagingNotes(learned, f)
 		if errors.Is(f.err, io.EOF) {
 			return nil
 		}
@@ -68,7 +73,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		next := *cy
 		next.Seen = maps.Clone(cy.Seen)
 		events := p.changes(page.Objects, prev.Seen, &next, pollDate)
-		next.Paging, next.AfterID, next.Offset = f.mode, f.pos.AfterID, f.pos.Offset
+		next.Paging, next.AfterID, next.Offset, next.LastID = f.mode, f.pos.AfterID, f.pos.Offset, f.pos.LastID
 		// The cycle's final cursor will lie between these two bounds;
 		// keep what its boundary could need.
 		lowest := earlier(next.MaxUpdated, next.Started)
@@ -80,6 +85,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		if f.done {
 			snap = p.finish(prev, cy)
 		}
+		snap.Paging, snap.PagingWhy = learned.Paging, learned.PagingWhy
 		p.state = snap
 		if err := p.emit(ctx, events, snap, pollDate); err != nil {
 			return err
@@ -93,13 +99,16 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 	}
 }
 
-// fetched is a page read ahead, with where the pager stood after it.
+// fetched is a page read ahead, with where the pager stood after it and
+// what it worked around.
 type fetched struct {
-	page *revelapi.Page
-	err  error
-	mode revelapi.Paging
-	pos  revelapi.Position
-	done bool
+	page    *revelapi.Page
+	err     error
+	mode    revelapi.Paging
+	pos     revelapi.Position
+	done    bool
+	ordered bool
+	notes   []revelapi.Note
 }
 
 // readAhead reads pager's next page in the background. The pager is used
@@ -108,9 +117,45 @@ func readAhead(ctx context.Context, pager *revelapi.Pager) <-chan fetched {
 	ch := make(chan fetched, 1)
 	go func() {
 		page, err := pager.Next(ctx)
-		ch <- fetched{page: page, err: err, mode: pager.Mode(), pos: pager.Position(), done: pager.Done()}
+		ch <- fetched{page: page, err: err, mode: pager.Mode(), pos: pager.Position(), done: pager.Done(),
+			ordered: pager.Ordered(), notes: pager.Notes()}
 	}()
 	return ch
+}
+
+// learnedPaging is what a resource's state records about its paging.
+type learnedPaging struct {
+	Paging    revelapi.Paging
+	PagingWhy string
+}
+
+// pagingNotes logs and counts what the pager worked around, one WARN line
+// per resource and cause, and returns the paging the state should now
+// record: a fallback's mode and cause, or keyset once a probe found
+// order_by=id honoured.
+func (p *resourcePoller) pagingNotes(l learnedPaging, f fetched) learnedPaging {
+	for _, n := range f.notes {
+		if n.Fallback {
+			p.metrics.fallbacks.Incr(1, p.conf.objectType, n.Cause)
+			l = learnedPaging{f.mode, n.Cause}
+		} else {
+			p.metrics.repairs.Incr(1, p.conf.objectType, n.Cause)
+		}
+		if !p.warned[n.Cause] {
+			if p.warned == nil {
+				p.warned = map[string]bool{}
+			}
+			p.warned[n.Cause] = true
+			p.log.Warnf("paging %s: %s", p.conf.objectType, n.Message)
+		}
+	}
+	if l.Paging == "" && f.ordered && f.mode == revelapi.Keyset {
+		l = learnedPaging{revelapi.Keyset, "order_by=id honoured (probed)"}
+	}
+	if l.Paging != "" {
+		p.paging = l.Paging
+	}
+	return l
 }
 
 // changes reads a page's records into events, leaving out changes already

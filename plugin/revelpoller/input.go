@@ -145,6 +145,10 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		paging:  rc.paging,
 		onAuth:  in.onAuth,
 	}
+	if state.Paging != "" && state.Paging != rc.paging {
+		p.paging = state.Paging
+		p.log.Infof("paging by %s, as learned from Revel earlier (%s)", state.Paging, state.PagingWhy)
+	}
 	if rc.url.Translated() {
 		p.log.Infof("the Cloud Elements hub URL polls %s", rc.url)
 	}

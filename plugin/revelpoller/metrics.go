@@ -23,6 +23,8 @@ type metrics struct {
 	lag         *service.MetricGauge
 	known       *service.MetricGauge
 	auditMissed *service.MetricCounter
+	fallbacks   *service.MetricCounter
+	repairs     *service.MetricCounter
 }
 
 func newMetrics(m *service.Metrics) *metrics {
@@ -41,6 +43,8 @@ func newMetrics(m *service.Metrics) *metrics {
 		lag:         m.NewGauge("revel_poller_cursor_lag_seconds", "resource"),
 		known:       m.NewGauge("revel_poller_known_ids", "resource"),
 		auditMissed: m.NewCounter("revel_poller_audit_missed_total", "resource"),
+		fallbacks:   m.NewCounter("revel_poller_paging_fallbacks_total", "resource", "cause"),
+		repairs:     m.NewCounter("revel_poller_paging_repairs_total", "resource", "cause"),
 	}
 }
 

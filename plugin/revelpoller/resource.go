@@ -37,6 +37,7 @@ type resourcePoller struct {
 	// paging is the mode learned so far: auto becomes keyset or offset.
 	paging     revelapi.Paging
 	zoneWarned bool
+	warned     map[string]bool // paging causes already logged
 
 	// known is the id set of the last listing (reconcile_interval), and
 	// added the ids emitted since, which the next listing must account for.
@@ -85,10 +86,6 @@ func (p *resourcePoller) run(ctx context.Context) {
 		case errors.Is(err, errBudget):
 			failures = 0
 			p.log.Infof("read %d pages this poll, the most allowed; the backlog continues next poll", p.input.maxRequests)
-		case errors.Is(err, revelapi.ErrUnordered):
-			p.log.Warnf("%v; switching to offset paging and reading this cycle again", err)
-			p.restartCycleWithOffsets()
-			wait = 0
 		default:
 			failures++
 			wait = p.input.backoff.Wait(failures)
@@ -113,15 +110,6 @@ func (p *resourcePoller) logFailure(err error, wait time.Duration) {
 			p.input.baseURL, err, wait.Round(time.Second))
 	default:
 		p.log.Errorf("poll failed: %v. Retrying in %s", err, wait.Round(time.Second))
-	}
-}
-
-func (p *resourcePoller) restartCycleWithOffsets() {
-	p.paging = revelapi.Offset
-	if cy := p.state.Cycle; cy != nil {
-		restarted := *cy
-		restarted.Paging, restarted.AfterID, restarted.Offset = revelapi.Offset, "", 0
-		p.state = &checkpoint.State{Cursor: p.state.Cursor, Through: p.state.Through, Seen: p.state.Seen, Cycle: &restarted}
 	}
 }
 

@@ -82,6 +82,7 @@ Unlike Cloud Elements it loses nothing and repeats nothing at boundaries:
 - Queries are inclusive and may overlap (`+"`poll_delay`"+`); a change already delivered, the same object id with the same updated time, is suppressed, also across restarts.
 - Revel's dates are naive local wall-clock text. They are parsed in the zone you configure; in the autumn hour that repeats, the query reaches back so that nothing written in the second pass is missed.
 - Pages are read by primary key where Revel allows it, so rows inserted or deleted between requests cannot shift the paging.
+- Every page is checked, because Revel's paging is undocumented: ids must ascend and `+"`total_count`"+` must add up under keyset paging (a probe stands in where `+"`total_count`"+` is missing), offset pages must still overlap the page before, and only the server ends a listing (no `+"`meta.next`"+`, or `+"`total_count`"+` reached), not a short page. A resource that refuses or ignores `+"`order_by`"+`, `+"`id__gt`"+` or `+"`offset`"+` makes paging fall back to the other mode, remembered in the checkpoint; rows that moved are read again; a row listed twice is delivered once. Each is logged once as a WARN and counted in `+"`revel_poller_paging_fallbacks_total`"+` or `+"`revel_poller_paging_repairs_total`"+`.
 
 ### URL macros
 
@@ -224,7 +225,7 @@ func resourceFields() []*service.ConfigField {
 			Description("The old name of `audit_full_interval`, still read.").
 			Default(""),
 		service.NewStringEnumField(fPaging, "auto", "keyset", "offset").Advanced().
-			Description("`keyset` pages by primary key (`order_by=id&id__gt=`), immune to rows inserted or deleted between requests; `offset` uses limit/offset with overlapping pages; `auto` uses keyset unless Revel refuses to order the resource by id.").
+			Description("`keyset` pages by primary key (`order_by=id&id__gt=`), immune to rows inserted or deleted between requests; `offset` uses limit/offset with overlapping pages; `auto` uses keyset unless the url has its own `order_by`. Either mode falls back to the other when Revel refuses (400) or ignores `order_by`, `id__gt` or `offset` for the resource, on any page, and the checkpoint remembers it, so a restart does not learn it again. Requests are always built from the url; `meta.next` is never followed, and the page size Revel actually serves is.").
 			Default("auto"),
 	}
 }
