@@ -64,7 +64,7 @@ func BenchmarkLedgerSave(b *testing.B) {
 			ls := &LedgerStore{Store: NewMemoryStore(), Key: "k"}
 			ctx := context.Background()
 			for b.Loop() {
-				if err := ls.Save(ctx, l, at); err != nil {
+				if err := ls.Save(ctx, l); err != nil {
 					b.Fatal(err)
 				}
 			}

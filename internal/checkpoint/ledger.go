@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -265,9 +266,9 @@ func (s *LedgerStore) baseKey() string    { return s.Key }
 func (s *LedgerStore) journalKey() string { return s.Key + "-journal" }
 
 // Save writes the ledger's acknowledged entries: the journal alone while it
-// is small, else the whole ledger with versions before prune dropped
-// (prune is ignored unless the base is rewritten; see Compact).
-func (s *LedgerStore) Save(ctx context.Context, l *Ledger, prune time.Time) error {
+// is small, else the whole ledger. It prunes nothing, so an audit under way
+// still finds every entry it may judge; Compact prunes.
+func (s *LedgerStore) Save(ctx context.Context, l *Ledger) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l.mu.Lock()
@@ -277,7 +278,7 @@ func (s *LedgerStore) Save(ctx context.Context, l *Ledger, prune time.Time) erro
 		return s.Store.Set(ctx, s.journalKey(), raw)
 	}
 	l.mu.Unlock()
-	return s.compact(ctx, l, prune)
+	return s.compact(ctx, l, time.Time{})
 }
 
 // Compact folds the journal into the base, drops entries with versions
@@ -296,7 +297,11 @@ func (s *LedgerStore) Compact(ctx context.Context, l *Ledger, prune, auditedAt t
 
 func (s *LedgerStore) compact(ctx context.Context, l *Ledger, prune time.Time) error {
 	l.mu.Lock()
-	l.fold(prune.UnixNano())
+	floor := int64(math.MinInt64)
+	if !prune.IsZero() {
+		floor = prune.UnixNano()
+	}
+	l.fold(floor)
 	if prune.After(l.since) {
 		l.since = prune
 	}

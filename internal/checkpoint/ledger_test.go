@@ -61,7 +61,7 @@ func TestLedgerSaveLoadAndCompact(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Ack([]Entry{{ID: 15, Version: minute(5)}, {ID: 30, Removed: true}, {ID: 10, Version: minute(6)}})
-	if err := ls.Save(ctx, l, ledgerSince); err != nil {
+	if err := ls.Save(ctx, l); err != nil {
 		t.Fatal(err)
 	}
 	loaded, err := ls.Load(ctx)
@@ -100,11 +100,11 @@ func TestLedgerJournalReplayIsHarmless(t *testing.T) {
 	ls := &LedgerStore{Store: store, Key: "k"}
 	l := NewLedger(ledgerSince)
 	l.Ack([]Entry{{ID: 1, Version: minute(1)}, {ID: 2, Version: minute(1)}})
-	if err := ls.Save(ctx, l, ledgerSince); err != nil {
+	if err := ls.Save(ctx, l); err != nil {
 		t.Fatal(err)
 	}
 	l.Ack([]Entry{{ID: 2, Removed: true}, {ID: 3, Version: minute(2)}})
-	if err := ls.Save(ctx, l, ledgerSince); err != nil {
+	if err := ls.Save(ctx, l); err != nil {
 		t.Fatal(err)
 	}
 	staleJournal, _ := store.Get(ctx, "k-journal")
@@ -132,7 +132,7 @@ func TestLedgerJournalIsFoldedOnceLarge(t *testing.T) {
 			page = append(page, Entry{ID: int64(i*50 + j), Version: minute(j)})
 		}
 		l.Ack(page)
-		if err := ls.Save(ctx, l, ledgerSince); err != nil {
+		if err := ls.Save(ctx, l); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -160,7 +160,7 @@ func (p *resourcePoller) ledgerAck(events []event.Event, ack func(context.Contex
 	p.ledger.Emit(entries)
 	return func(ctx context.Context) {
 		p.ledger.Ack(entries)
-		if err := p.ledgerStore.Save(ctx, p.ledger, p.auditWindow(p.now())); err != nil {
+		if err := p.ledgerStore.Save(ctx, p.ledger); err != nil {
 			p.metrics.commitFails.Incr(1, p.conf.objectType)
 			p.log.Errorf("audit ledger not saved (the next acknowledgement retries; after a restart the audit may deliver these changes again): %v", err)
 		}
@@ -290,11 +290,10 @@ func plainName(s string) bool {
 // ledger over the id range it covers.
 func (p *resourcePoller) auditList(ctx context.Context, run *auditRun) error {
 	page, err := run.pager.Next(ctx)
-	if errors.Is(err, io.EOF) {
-		run.listed = true
-		return nil
-	}
-	if err != nil {
+	eof := errors.Is(err, io.EOF)
+	if eof {
+		page = &revelapi.Page{} // the end: ids past the last compared are gone
+	} else if err != nil {
 		return fmt.Errorf("audit listing: %w", err)
 	}
 	rows := make([]listedRow, 0, len(page.Objects))
@@ -320,7 +319,7 @@ func (p *resourcePoller) auditList(ctx context.Context, run *auditRun) error {
 	if len(rows) > 0 {
 		upTo = max(upTo, rows[len(rows)-1].id)
 	}
-	run.listed = run.pager.Done()
+	run.listed = eof || run.pager.Done()
 	if run.listed && keyset {
 		upTo = math.MaxInt64
 	}
