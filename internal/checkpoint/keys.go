@@ -8,3 +8,7 @@ func ResourceKey(prefix, resource string) string { return prefix + "/" + resourc
 // IDsKey is the cache key of the ids remembered for hard-delete detection
 // beside the checkpoint under stateKey.
 func IDsKey(stateKey string) string { return stateKey + ".ids" }
+
+// LedgerKey is the cache key of the audit's ledger of delivered changes
+// beside the checkpoint under stateKey; its journal is LedgerKey + "-journal".
+func LedgerKey(stateKey string) string { return stateKey + ".ledger" }

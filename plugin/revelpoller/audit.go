@@ -103,7 +103,7 @@ func (p *resourcePoller) auditDue() bool {
 }
 
 // ledgerKey stores the ledger beside the resource's checkpoint.
-func (p *resourcePoller) ledgerKey() string { return p.key + ".ledger" }
+func (p *resourcePoller) ledgerKey() string { return checkpoint.LedgerKey(p.key) }
 
 // loadLedger reads the resource's ledger, or starts one that vouches for
 // changes the next cycle delivers: from the cursor's reach, or, mid-cycle,

@@ -24,7 +24,7 @@ type Layout struct {
 type ResourceLayout struct {
 	Name     string        // the resource's key in `resources`
 	Key      string        // the cache key of its checkpoint
-	IDsKey   string        // the cache key of its known ids; empty without reconcile_interval
+	IDsKey   string        // the cache key of its known ids; empty without audit_full_interval
 	Paging   string        // keyset or offset, as configured
 	Interval time.Duration // refresh_interval
 }
