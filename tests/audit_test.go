@@ -201,8 +201,9 @@ func TestAuditFailureDoesNotStopPolling(t *testing.T) {
 }
 
 // With max_requests_per_poll: 2 a caught-up poll reads one page, leaving
-// the audit one request a poll: it lists 1,500 ids over several polls and
-// still finds the change the cursor missed, never exceeding the budget.
+// the audit one request a poll: it and the full listing of ids list 1,500
+// ids over several polls, and the audit still finds the change the cursor
+// missed, never exceeding the budget.
 func TestAuditStaysWithinTheRequestBudget(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
 	now := time.Now()
@@ -211,7 +212,7 @@ func TestAuditStaysWithinTheRequestBudget(t *testing.T) {
 		sim.Insert("Employee", map[string]any{"created_date": at, "updated_date": at})
 	}
 	out := &sink{}
-	run(t, pollerConf(base, t.TempDir(), "    max_requests_per_poll: 2\n", resource("employees", "/resources/Employee/", auditResource)), out)
+	run(t, pollerConf(base, t.TempDir(), "    max_requests_per_poll: 2\n", resource("employees", "/resources/Employee/", auditResource+"\naudit_full_interval: 100ms")), out)
 	eventually(t, func() string { return fmt.Sprint(out.count()) }, func() bool { return out.count() == 1500 })
 	eventually(t, func() string { return "an audit" }, audits(sim, 2))
 	sim.ResetRequests()
@@ -233,6 +234,15 @@ func TestAuditStaysWithinTheRequestBudget(t *testing.T) {
 	}
 	if worst > 2 {
 		t.Fatalf("a poll made %d requests, over max_requests_per_poll: 2", worst)
+	}
+	full := 0
+	for _, r := range sim.Requests() {
+		if r.Query.Get("fields") == "id" {
+			full++
+		}
+	}
+	if full < 2 {
+		t.Fatalf("%d full listing requests: the full listing did not run", full)
 	}
 }
 

@@ -27,6 +27,17 @@ func NewIDs(listedAt time.Time, ids []int64) *IDs {
 	return &IDs{ListedAt: listedAt, sorted: slices.Compact(s)}
 }
 
+// SortedIDs returns a set that takes ownership of ids, which must be
+// ascending and distinct (as a listing paged by id is); unlike NewIDs it
+// makes no copy, so a million ids cost 8 MB once, not twice. Ids out of
+// order are sorted in place.
+func SortedIDs(listedAt time.Time, ids []int64) *IDs {
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
+	}
+	return &IDs{ListedAt: listedAt, sorted: slices.Compact(ids)}
+}
+
 // With returns a new set holding s's ids and extra, listed at the same time.
 func (s *IDs) With(extra []int64) *IDs {
 	return NewIDs(s.ListedAt, append(slices.Clone(s.sorted), extra...))

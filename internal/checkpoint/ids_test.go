@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -96,5 +97,18 @@ func TestLoadSaveIDs(t *testing.T) {
 	_ = m.Set(ctx, "k/ids", []byte("{"))
 	if _, err := LoadIDs(ctx, m, "k/ids"); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("corrupt: %v", err)
+	}
+}
+
+func TestSortedIDsAdoptsAListing(t *testing.T) {
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	listed := []int64{3, 5, 9}
+	s := SortedIDs(at, listed)
+	listed[0] = 4 // the set owns the slice: no copy was made
+	if got := s.Missing([]int64{4, 9}); fmt.Sprint(got) != "[5]" {
+		t.Fatalf("missing = %v", got)
+	}
+	if got := SortedIDs(at, []int64{9, 3, 3, 5}); got.Len() != 3 || fmt.Sprint(got.Missing(nil)) != "[3 5 9]" {
+		t.Fatalf("unsorted listing = %v", got.Missing(nil))
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 	"sync/atomic"
 
 	"github.com/tidwall/gjson"
@@ -27,20 +29,23 @@ func (p *resourcePoller) reconcileDue() bool {
 	if p.conf.reconcile == 0 {
 		return false
 	}
-	return p.known == nil || !p.now().Before(p.known.ListedAt.Add(p.conf.reconcile))
+	return p.listing != nil || p.known == nil || !p.now().Before(p.known.ListedAt.Add(p.conf.reconcile))
+}
+
+// fullListing is a listing of every id under way; like the audit, it
+// spends the poll's request budget and resumes at the next poll.
+type fullListing struct {
+	listedAt time.Time
+	added    map[int64]struct{} // ids emitted before it began
+	pager    *revelapi.Pager
+	listed   []int64
 }
 
 // reconcileQuery is the resource's url without its macros and paging: the
 // whole resource, as far as the url's other filters select it, ids only.
 func reconcileQuery(template string) (string, error) {
 	path, query, _ := strings.Cut(template, "?")
-	var keep []string
-	for _, kv := range strings.Split(query, "&") {
-		if kv != "" && !strings.Contains(kv, "${") {
-			keep = append(keep, kv)
-		}
-	}
-	q, err := url.ParseQuery(strings.Join(keep, "&"))
+	q, err := url.ParseQuery(stripMacros(query))
 	if err != nil {
 		return "", err
 	}
@@ -54,41 +59,51 @@ func reconcileQuery(template string) (string, error) {
 // new id set is saved once those events are acknowledged, so a crash lists
 // again and finds the same deletions.
 func (p *resourcePoller) reconcile(ctx context.Context) error {
-	listedAt := p.now()
-	addedBefore := p.added
-	p.added = nil
-	query, err := reconcileQuery(p.conf.url.String())
-	if err != nil {
-		return err
+	run := p.listing
+	if run == nil {
+		query, err := reconcileQuery(p.conf.url.String())
+		if err != nil {
+			return err
+		}
+		pager, err := p.client.NewPager(query, idsPageSize, revelapi.Keyset, revelapi.Position{})
+		if err != nil {
+			return err
+		}
+		run = &fullListing{listedAt: p.now(), added: p.added, pager: pager}
+		p.added = nil
 	}
-	pager, err := p.client.NewPager(query, idsPageSize, revelapi.Keyset, revelapi.Position{})
-	if err != nil {
-		return err
-	}
-	var listed []int64 // ascending: keyset pages by id
-	for !pager.Done() {
-		page, err := pager.Next(ctx)
+	p.listing = nil
+	for !run.pager.Done() {
+		if !p.spend() {
+			p.listing = run
+			return nil
+		}
+		page, err := run.pager.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			p.added = mergeAdded(addedBefore, p.added)
+			p.added = mergeAdded(run.added, p.added)
 			return fmt.Errorf("listing ids: %w", err)
 		}
 		for _, o := range page.Objects {
-			listed = append(listed, gjson.Get(o, "id").Int())
+			run.listed = append(run.listed, gjson.Get(o, "id").Int())
 		}
 	}
 	// Seen before: the last listing, and every record announced since.
-	seen := checkpoint.NewIDs(listedAt, nil)
+	// Keyset pages come in id order, so the listing becomes the new set
+	// as it is, without a copy.
+	gone := checkpoint.NewIDs(run.listedAt, idsOf(run.added)).Missing(run.listed)
 	if p.known != nil {
-		seen = p.known
+		gone = append(gone, p.known.Missing(run.listed)...)
+		slices.Sort(gone)
+		gone = slices.Compact(gone)
 	}
-	gone := p.withoutAuditGone(seen.With(idsOf(addedBefore)).Missing(listed))
-	next := checkpoint.NewIDs(listedAt, listed)
+	gone = p.withoutAuditGone(gone)
+	next := checkpoint.SortedIDs(run.listedAt, run.listed)
 	p.known = next
 	p.metrics.known.Set(int64(next.Len()), p.conf.objectType)
-	p.log.Debugf("listed %d ids, %d deleted since the last listing", len(listed), len(gone))
+	p.log.Debugf("listed %d ids, %d deleted since the last listing", next.Len(), len(gone))
 	return p.emitDeletes(ctx, gone, next)
 }
 
@@ -121,7 +136,11 @@ func (p *resourcePoller) emitDeletes(ctx context.Context, ids []int64, baseline 
 			events[j] = event.NewDeleted(p.input.instance.ID, p.conf.objectType, id, when)
 		}
 		p.metrics.auditMissed.Incr(int64(len(events)), p.conf.objectType)
-		if err := p.deliver(ctx, events, when, ack); err != nil {
+		tracked, err := p.tracker.Track(ctx, p.state)
+		if err != nil {
+			return err
+		}
+		if err := p.deliver(ctx, events, when, func(ctx context.Context) { ack(ctx); tracked(ctx) }); err != nil {
 			return err
 		}
 	}

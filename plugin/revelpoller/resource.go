@@ -56,6 +56,8 @@ type resourcePoller struct {
 	auditing    *auditRun
 	auditNext   time.Time
 	auditGone   map[int64]struct{}
+	// listing is a full listing of ids (audit_full_interval) under way.
+	listing *fullListing
 }
 
 // errBudget ends a poll that read max_requests_per_poll pages before its
