@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 	"sync/atomic"
+	"time"
 
 	"github.com/tidwall/gjson"
 
