@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/revel-connect/revel-connect/internal/redact"
 )
 
 func init() {
@@ -42,7 +44,7 @@ func checkReady(ctx context.Context, url string, timeout time.Duration) error {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("not ready: %s answered %s", url, resp.Status)
+		return fmt.Errorf("not ready: %s answered %s", redact.URLs(url), resp.Status)
 	}
 	return nil
 }

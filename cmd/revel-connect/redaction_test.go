@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -149,5 +151,23 @@ output:
 				t.Errorf("%s show %q:\n%s", name, secret, out)
 			}
 		}
+	}
+}
+
+// TestCallbackTLSIsVerified: http_callback, as configured by default, does
+// not deliver to a server whose certificate nothing vouches for.
+func TestCallbackTLSIsVerified(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	conf := fmt.Sprintf("input:\n  generate:\n    mapping: root = {}\n    count: 1\noutput:\n  http_callback:\n    url: %s/hook\n    retry_period: 50ms\nhttp:\n  enabled: false\n", srv.URL)
+	p := start(t, "run", writeFile(t, "tls.yaml", conf))
+	p.until(t, "a failed delivery", func(line string) bool { return strings.Contains(line, "certificate") })
+	if n := requests.Load(); n != 0 {
+		t.Errorf("the callback received %d requests", n)
 	}
 }

@@ -15,14 +15,20 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/revel-connect/revel-connect/internal/redact"
 )
 
 // Instance is what a pipeline needs from a POST /instances body.
 type Instance struct {
-	Name        string
-	Tags        []string
-	Subdomain   string
-	CallbackURL string
+	Name      string
+	Tags      []string
+	Subdomain string
+	// CallbackURL is event.notification.callback.url without its user
+	// info, which is never kept: CallbackUserInfo says it had one, and the
+	// pipeline reads it from the environment.
+	CallbackURL      string
+	CallbackUserInfo bool
 	// Signed is true when event.notification.signature.key is set. The key
 	// itself is never kept: the pipeline reads it from the environment.
 	Signed bool
@@ -95,8 +101,16 @@ func Parse(body []byte) (*Instance, error) {
 	}
 	if inst.CallbackURL, err = readCallbackURL(conf[keyCallbackURL]); err != nil {
 		fail(err)
-	} else if u, _ := url.Parse(inst.CallbackURL); strings.HasSuffix(u.Hostname(), "cloud-elements.com") {
-		inst.warn("%s is Cloud Elements' own event endpoint, which will be gone: point the output at the consumer", keyCallbackURL)
+	} else {
+		u, _ := url.Parse(inst.CallbackURL)
+		if strings.HasSuffix(u.Hostname(), "cloud-elements.com") {
+			inst.warn("%s is Cloud Elements' own event endpoint, which will be gone: point the output at the consumer", keyCallbackURL)
+		}
+		if u.User != nil {
+			u.User = nil
+			inst.CallbackURL, inst.CallbackUserInfo = u.String(), true
+			inst.warn("%s carries credentials: the pipeline reads them from %s (user:password, as in the URL)", keyCallbackURL, EnvCallbackUserInfo)
+		}
 	}
 	if v, ok := conf[keySignatureKey]; ok {
 		key, err := readString(keySignatureKey, v)
@@ -188,11 +202,11 @@ func readCallbackURL(v any) (string, error) {
 	s = strings.TrimSpace(s)
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("%s: %q is not an absolute http(s) URL", keyCallbackURL, s)
+		return "", fmt.Errorf("%s: %q is not an absolute http(s) URL", keyCallbackURL, redact.URLs(s))
 	}
 	// Benthos would read ${...} in the output's url as an interpolation.
 	if strings.Contains(s, "${") {
-		return "", fmt.Errorf("%s: %q contains ${, which Benthos would interpolate", keyCallbackURL, s)
+		return "", fmt.Errorf("%s: %q contains ${, which Benthos would interpolate", keyCallbackURL, redact.URLs(s))
 	}
 	return s, nil
 }

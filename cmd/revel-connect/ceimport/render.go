@@ -18,6 +18,10 @@ import (
 // template also reads REVEL_API_KEY, REVEL_API_SECRET and REVEL_STATE_DIR.
 const EnvSignatureKey = "CE_SIGNATURE_KEY"
 
+// EnvCallbackUserInfo holds the callback URL's user info (user:password,
+// percent-encoded as in a URL) when the instance's URL had one.
+const EnvCallbackUserInfo = "CALLBACK_USERINFO"
+
 // signatureHeader is Cloud Elements' Elements-Webhook-Signature value in
 // Bloblang. env() reads the key when the pipeline starts, so the key never
 // appears in the config, not even in `revel-connect echo`.
@@ -46,6 +50,7 @@ type view struct {
 	Stream, Signed                   bool
 	Subdomain, RefreshInterval       string
 	CheckpointKey, Name, CallbackURL string
+	CallbackAuth                     bool
 	Signature                        string
 	InstanceID                       int64
 	Tags                             []string
@@ -74,7 +79,8 @@ func Render(w io.Writer, inst *Instance, opts Options) error {
 		CheckpointKey:   s.plain(key),
 		InstanceID:      opts.InstanceID,
 		Name:            s.plain(inst.Name),
-		CallbackURL:     s.plain(inst.CallbackURL),
+		CallbackURL:     callbackURL(&s, inst),
+		CallbackAuth:    inst.CallbackUserInfo,
 		Signature:       signatureHeader,
 	}
 	for _, tag := range inst.Tags {
@@ -99,6 +105,17 @@ func Render(w io.Writer, inst *Instance, opts Options) error {
 		return s.err
 	}
 	return pipeline.Execute(w, v)
+}
+
+// callbackURL is the output's url: the instance's, with a reference to
+// EnvCallbackUserInfo where its user info was.
+func callbackURL(s *scalars, inst *Instance) string {
+	plain := s.plain(inst.CallbackURL)
+	if !inst.CallbackUserInfo {
+		return plain
+	}
+	scheme, rest, _ := strings.Cut(inst.CallbackURL, "://")
+	return yamlScalar(scheme + "://${" + EnvCallbackUserInfo + "}@" + rest)
 }
 
 // scalars renders YAML scalars, keeping the first problem.

@@ -21,9 +21,10 @@ func render(t *testing.T, body []byte, opts Options) string {
 }
 
 func TestRenderNeverWritesSecrets(t *testing.T) {
-	secrets := []string{"key-7f3a9", "secret-b81c2", "signing-5d0e4", "grant-code-1", "temp-token-2"}
+	secrets := []string{"key-7f3a9", "secret-b81c2", "signing-5d0e4", "grant-code-1", "temp-token-2", "hooks:cb-pass-8e1f"}
 	body := seedVariant(t, func(conf, _ map[string]any) {
 		conf["oauth.api.key"], conf["oauth.api.secret"], conf[keySignatureKey] = secrets[0], secrets[1], secrets[2]
+		conf[keyCallbackURL] = "https://" + secrets[5] + "@example.com/revel?x=1"
 	})
 	body = []byte(strings.NewReplacer(`"xxx"`, `"`+secrets[3]+`"`, `"xxxxxxxxxxxxxxxxxx"`, `"`+secrets[4]+`"`).Replace(string(body)))
 	inst, err := Parse(body)
@@ -40,7 +41,8 @@ func TestRenderNeverWritesSecrets(t *testing.T) {
 			t.Errorf("the import wrote %q", s)
 		}
 	}
-	for _, ref := range []string{"api_key: ${REVEL_API_KEY}", "api_secret: ${REVEL_API_SECRET}", `env("CE_SIGNATURE_KEY")`} {
+	for _, ref := range []string{"api_key: ${REVEL_API_KEY}", "api_secret: ${REVEL_API_SECRET}", `env("CE_SIGNATURE_KEY")`,
+		"url: https://${" + EnvCallbackUserInfo + "}@example.com/revel?x=1\n", "#   " + EnvCallbackUserInfo} {
 		if !strings.Contains(out, ref) {
 			t.Errorf("output lacks %s", ref)
 		}
