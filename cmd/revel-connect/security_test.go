@@ -208,6 +208,15 @@ func TestStreamsBasicAuth(t *testing.T) {
 	if code, body := s.call(t, http.MethodGet, "/streams", "", true); code != http.StatusOK || body != "{}" {
 		t.Errorf("GET /streams with credentials: %d %s, want 200 {}", code, body)
 	}
+	// The container's HEALTHCHECK, given the credentials in its URL.
+	withAuth := strings.Replace(s.url, "://", "://ops:"+s.pass+"@", 1) + "/ready"
+	if out, err := cmdOutput(t, "healthcheck", "--url", withAuth); err != nil {
+		t.Errorf("healthcheck with credentials: %v\n%s", err, out)
+	}
+	wrong := strings.Replace(withAuth, s.pass, "wrong-password", 1)
+	if out, err := cmdOutput(t, "healthcheck", "--url", wrong); err == nil || strings.Contains(string(out), "wrong-password") {
+		t.Errorf("healthcheck with a wrong password: %v\n%s", err, out)
+	}
 }
 
 // commandStream would run a shell, were the command processor there.
