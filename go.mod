@@ -6,6 +6,7 @@ require (
 	github.com/Jeffail/checkpoint v1.1.0
 	github.com/VictoriaMetrics/metricsql v0.87.3
 	github.com/dustin/go-humanize v1.0.1
+	github.com/google/go-cmp v0.7.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.72.0

@@ -273,7 +273,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, res *resource
 
 	s.mu.RLock()
 	t := s.table(res.name)
-	q, err := compile(t, ps)
+	q, err := compile(t, s.filters(ps))
 	if err != nil {
 		s.mu.RUnlock()
 		return writeError(w, err)

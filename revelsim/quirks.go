@@ -35,6 +35,9 @@ type Quirks struct {
 	// NextDropsFilters builds meta.next from limit and offset only,
 	// dropping the request's filters, order_by and fields.
 	NextDropsFilters bool
+	// IgnoreDateFilters serves lists as if no created_date or updated_date
+	// filter was given: every cycle of a poller gets every row again.
+	IgnoreDateFilters bool
 	// Churn is how many requests for a later page (offset > 0, or id__gt
 	// set) first edit one row, insert one and delete one, in the listed
 	// resource: the rows under a client's paging move between its
@@ -60,6 +63,7 @@ var Profiles = []Profile{
 	{"repeats-row", "lists record 3 twice", Quirks{DuplicateID: 3}},
 	{"ignores-offset", "serves every page from the first row", Quirks{IgnoreOffset: true}},
 	{"drops-filters-from-next", "builds meta.next without the request's filters", Quirks{NextDropsFilters: true}},
+	{"ignores-date-filter", "ignores created_date and updated_date filters", Quirks{IgnoreDateFilters: true}},
 	{"churns", "edits, inserts and deletes a row before every later page", Quirks{Churn: -1}},
 }
 
@@ -75,6 +79,17 @@ func LookupProfile(name string) (Quirks, error) {
 		names[i] = p.Name
 	}
 	return Quirks{}, fmt.Errorf("unknown profile %q; choose one of %s", name, strings.Join(names, ", "))
+}
+
+// filters drops the date filters from ps when Quirks.IgnoreDateFilters
+// says so.
+func (s *Server) filters(ps []param) []param {
+	if !s.opts.Quirks.IgnoreDateFilters {
+		return ps
+	}
+	return slices.DeleteFunc(slices.Clone(ps), func(p param) bool {
+		return strings.HasPrefix(p.key, "updated_date") || strings.HasPrefix(p.key, "created_date")
+	})
 }
 
 // laterPage reports whether a list request continues a listing: it skips

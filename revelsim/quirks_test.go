@@ -41,6 +41,8 @@ func TestQuirks(t *testing.T) {
 			want: []int64{2, 3, 3}, wantLimit: 3, wantNext: "/resources/Employee/?limit=3&offset=4"},
 		{name: "ignores offset", quirks: revelsim.Quirks{IgnoreOffset: true}, path: "/resources/Employee/?limit=2&offset=4",
 			want: []int64{1, 2}, wantLimit: 2, wantNext: "/resources/Employee/?limit=2&offset=2"},
+		{name: "ignores date filters", quirks: revelsim.Quirks{IgnoreDateFilters: true}, path: "/resources/Employee/?updated_date__gte=2026-06-01T10:03:00&limit=2",
+			want: []int64{1, 2}, wantLimit: 2, wantNext: "/resources/Employee/?updated_date__gte=2026-06-01T10%3A03%3A00&limit=2&offset=2"},
 		{name: "next drops filters", quirks: revelsim.Quirks{NextDropsFilters: true}, path: "/resources/Employee/?updated_date__gte=2026-06-01T10:03:00&limit=2",
 			want: []int64{1, 2}, wantLimit: 2, wantNext: "/resources/Employee/?limit=2&offset=2"},
 	} {

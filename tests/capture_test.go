@@ -93,11 +93,11 @@ func missing(out *sink, want map[string]bool) func() string {
 	}
 }
 
-// warnings returns the revel_poller paging WARN lines in logs.
+// warnings returns the WARN lines about the employees resource in logs.
 func warnings(logs string) []string {
 	var out []string
 	for _, l := range strings.Split(logs, "\n") {
-		if strings.Contains(l, "level=WARN") && strings.Contains(l, "paging employees") {
+		if strings.Contains(l, "level=WARN") && strings.Contains(l, "resource=employees") {
 			out = append(out, l)
 		}
 	}
@@ -119,6 +119,7 @@ func TestEveryMisbehaviourProfileDeliversEachChangeOnce(t *testing.T) {
 		{profile: "repeats-row", extra: "page_size: 2", wantWarn: "Revel listed record 3 twice"},
 		{profile: "ignores-offset", extra: "page_size: 4\npaging: offset", wantWarn: "ignores offset"},
 		{profile: "drops-filters-from-next", extra: "page_size: 4\npaging: offset", wantWarn: "meta.next drops updated_date__gte"},
+		{profile: "ignores-date-filter", extra: "page_size: 8", wantWarn: "the API ignores the date filter"},
 		{profile: "churns", churn: 8, extra: "page_size: 4"},
 		{profile: "churns", churn: 8, extra: "page_size: 4\npaging: offset", wantWarn: "rows moved between two page requests"},
 	} {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"maps"
 	"strconv"
 	"time"
 
@@ -14,10 +13,6 @@ import (
 	"github.com/revel-connect/revel-connect/internal/event"
 	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
-
-// futureSlack is how far ahead of the poll a record's updated time may be
-// before the zone is suspected to be wrong.
-const futureSlack = time.Minute
 
 // cycle runs one poll cycle, or resumes the one in p.state, to its last
 // page. Each page's events are emitted with the state to save once they are
@@ -70,21 +65,13 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		p.checkZone(page.TimeZone)
 		pollDate := p.now()
 
-		next := *cy
-		next.Seen = maps.Clone(cy.Seen)
-		events := p.changes(page.Objects, prev.Seen, &next, pollDate)
-		next.Paging, next.AfterID, next.Offset, next.LastID = f.mode, f.pos.AfterID, f.pos.Offset, f.pos.LastID
-		// The cycle's final cursor will lie between these two bounds;
-		// keep what its boundary could need.
-		lowest := earlier(next.MaxUpdated, next.Started)
-		keep := p.conf.url.ReachOver(lowest.Add(-p.conf.pollDelay), next.Started.Add(-p.conf.pollDelay))
-		pruneSeen(next.Seen, keep.Add(-p.conf.classifier.CreatedTolerance))
-		cy = &next
-
-		snap := &checkpoint.State{Cursor: prev.Cursor, Through: prev.Through, Seen: prev.Seen, Cycle: cy}
-		if f.done {
-			snap = p.finish(prev, cy)
+		step := pageStep(p.conf, p.input.instance.ID, prev, cy, pageRead{objects: page.Objects, mode: f.mode, pos: f.pos, done: f.done, pollDate: pollDate})
+		p.stepNotes(step)
+		for _, e := range step.events {
+			p.noteEmitted(e)
 		}
+		events, snap := step.events, step.state
+		cy = snap.Cycle
 		snap.Paging, snap.PagingWhy = learned.Paging, learned.PagingWhy
 		p.state = snap
 		if err := p.emit(ctx, events, snap, pollDate); err != nil {
@@ -123,6 +110,28 @@ func readAhead(ctx context.Context, pager *revelapi.Pager) <-chan fetched {
 	return ch
 }
 
+// stepNotes logs what a page step noticed and counts what it left out.
+// A page of rows older than the window is said once per resource: the
+// API ignores the date filter, and the audit judges whether any was missed.
+func (p *resourcePoller) stepNotes(s stepOutput) {
+	p.metrics.suppressed.Incr(int64(s.suppressed), p.conf.objectType)
+	if s.outside > 0 {
+		p.metrics.outside.Incr(int64(s.outside), p.conf.objectType)
+	}
+	for _, n := range s.notes {
+		if n.once {
+			if p.warned[n.kind] {
+				continue
+			}
+			if p.warned == nil {
+				p.warned = map[string]bool{}
+			}
+			p.warned[n.kind] = true
+		}
+		p.log.Warnf("%s", n.msg)
+	}
+}
+
 // learnedPaging is what a resource's state records about its paging.
 type learnedPaging struct {
 	Paging    revelapi.Paging
@@ -158,59 +167,6 @@ func (p *resourcePoller) pagingNotes(l learnedPaging, f fetched) learnedPaging {
 	return l
 }
 
-// changes reads a page's records into events, leaving out changes already
-// delivered: those in the previous boundary or earlier in this cycle.
-func (p *resourcePoller) changes(objects []string, boundary map[string]int64, cy *checkpoint.Cycle, pollDate time.Time) []event.Event {
-	var events []event.Event
-	warnedFuture := false
-	suppressed := 0
-	for _, raw := range objects {
-		r := p.conf.fields.Read(raw)
-		var version int64
-		if r.VersionErr == nil {
-			if p.conf.onlyBeforeCycle && r.Version.After(cy.Started) {
-				continue // the next cycle reads it
-			}
-			version = r.Version.UnixNano()
-			if r.Version.After(cy.MaxUpdated) {
-				cy.MaxUpdated = r.Version
-			}
-			if !warnedFuture && r.Version.After(pollDate.Add(futureSlack)) {
-				warnedFuture = true
-				p.log.Warnf("record %s is dated %s, in the future; check the zones in dates_configuration",
-					r.ID, r.Version.Format(time.RFC3339))
-			}
-		}
-		deliveredBefore := false
-		if r.ID != "" {
-			v, inCycle := cy.Seen[r.ID]
-			if !inCycle {
-				v, inCycle = boundary[r.ID]
-				if inCycle && v == version {
-					cy.Seen[r.ID] = version
-					suppressed++
-					continue
-				}
-			} else if v == version {
-				suppressed++
-				continue
-			}
-			deliveredBefore = inCycle && v != 0
-			cy.Seen[r.ID] = version
-		} else {
-			p.log.Warnf("a record has no id at %q; it is emitted with an empty objectId and cannot be deduplicated", p.conf.fields.ID)
-		}
-		if r.VersionErr != nil {
-			p.log.Warnf("record %s has no usable updated time (%v); emitting it once, dated at the poll", r.ID, r.VersionErr)
-		}
-		e := event.New(p.input.instance.ID, p.conf.objectType, &r, p.conf.classifier.Classify(&r, deliveredBefore), pollDate)
-		p.noteEmitted(e)
-		events = append(events, e)
-	}
-	p.metrics.suppressed.Incr(int64(suppressed), p.conf.objectType)
-	return events
-}
-
 // noteEmitted remembers the ids of records that exist, so the next listing
 // of ids can tell when one has been deleted.
 func (p *resourcePoller) noteEmitted(e event.Event) {
@@ -222,50 +178,6 @@ func (p *resourcePoller) noteEmitted(e event.Event) {
 			p.added = map[int64]struct{}{}
 		}
 		p.added[id] = struct{}{}
-	}
-}
-
-// finish computes the state after a completed cycle. The cursor is the
-// latest delivered change, but never past the cycle's start: paging may
-// have passed rows changed while it ran, and those carry later times.
-func (p *resourcePoller) finish(prev *checkpoint.State, cy *checkpoint.Cycle) *checkpoint.State {
-	cursor := earlier(cy.MaxUpdated, cy.Started)
-	if cursor.Before(prev.Cursor) {
-		cursor = prev.Cursor
-	}
-	// Keep every delivered change the next query can return again, and
-	// those within the created tolerance before it: an edit made right
-	// after creation must be recognised as an edit.
-	reach := p.conf.url.Reach(cursor.Add(-p.conf.pollDelay)).Add(-p.conf.classifier.CreatedTolerance).UnixNano()
-	seen := make(map[string]int64, len(cy.Seen))
-	for id, v := range prev.Seen {
-		if v != 0 && v >= reach {
-			seen[id] = v
-		}
-	}
-	for id, v := range cy.Seen {
-		if v == 0 || v >= reach {
-			seen[id] = v
-		} else {
-			delete(seen, id)
-		}
-	}
-	return &checkpoint.State{Cursor: cursor, Through: cy.Started, Seen: seen}
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func pruneSeen(seen map[string]int64, before time.Time) {
-	limit := before.UnixNano()
-	for id, v := range seen {
-		if v != 0 && v < limit {
-			delete(seen, id)
-		}
 	}
 }
 

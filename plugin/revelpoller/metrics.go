@@ -25,6 +25,7 @@ type metrics struct {
 	auditMissed *service.MetricCounter
 	fallbacks   *service.MetricCounter
 	repairs     *service.MetricCounter
+	outside     *service.MetricCounter
 }
 
 func newMetrics(m *service.Metrics) *metrics {
@@ -45,6 +46,7 @@ func newMetrics(m *service.Metrics) *metrics {
 		auditMissed: m.NewCounter("revel_poller_audit_missed_total", "resource"),
 		fallbacks:   m.NewCounter("revel_poller_paging_fallbacks_total", "resource", "cause"),
 		repairs:     m.NewCounter("revel_poller_paging_repairs_total", "resource", "cause"),
+		outside:     m.NewCounter("revel_poller_records_outside_window_total", "resource"),
 	}
 }
 

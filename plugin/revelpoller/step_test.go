@@ -1,0 +1,145 @@
+package revelpoller
+
+import (
+	"fmt"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/revel-connect/revel-connect/internal/checkpoint"
+	"github.com/revel-connect/revel-connect/internal/revelapi"
+)
+
+// stepConf polls employees by updated_date in UTC, to the second.
+const stepConf = `
+subdomain: acme
+api_key: k
+api_secret: s
+resources:
+  employees:
+    url: /resources/Employee/?updated_date__gte=${{DateTimeZone:UTC:yyyy-MM-dd'T'HH:mm:ss}}
+    id_field: id
+    filter_by_current_date: %v
+    dates_configuration:
+      updated_date_timezone: UTC
+      created_date_timezone: UTC
+`
+
+// at is 2026-06-01 at hh:mm UTC; ns is the same as a Seen version.
+func at(hhmm string) time.Time {
+	t, err := time.Parse(time.RFC3339, "2026-06-01T"+hhmm+":00Z")
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func ns(hhmm string) int64 { return at(hhmm).UnixNano() }
+
+// rec is an Employee record as Revel sends it.
+func rec(id int, created, updated string) string {
+	return fmt.Sprintf(`{"id": %d, "created_date": "2026-06-01T%s:00", "updated_date": "2026-06-01T%s:00"}`, id, created, updated)
+}
+
+// stepResult is what a table row checks of a step's output.
+type stepResult struct {
+	Events     []string // "TYPE id"
+	Seen       map[string]int64
+	MaxUpdated time.Time // of the cycle; zero once finished
+	Finished   bool
+	Cursor     time.Time
+	Suppressed int
+	Outside    int
+	Notes      []string // kinds
+}
+
+func TestPageStep(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		currentOnly bool // filter_by_current_date
+		prevSeen    map[string]int64
+		cycleSeen   map[string]int64
+		objects     []string
+		done        bool
+		want        stepResult
+	}{
+		{name: "new record", objects: []string{rec(1, "10:30", "10:30")},
+			want: stepResult{Events: []string{"CREATED 1"}, Seen: map[string]int64{"1": ns("10:30")}, MaxUpdated: at("10:30")}},
+		{name: "edit of a record an earlier cycle delivered", prevSeen: map[string]int64{"1": ns("10:00")}, objects: []string{rec(1, "09:00", "10:30")},
+			want: stepResult{Events: []string{"UPDATED 1"}, Seen: map[string]int64{"1": ns("10:30")}, MaxUpdated: at("10:30")}},
+		{name: "change an earlier cycle delivered", prevSeen: map[string]int64{"1": ns("10:30")}, objects: []string{rec(1, "10:30", "10:30")},
+			want: stepResult{Seen: map[string]int64{"1": ns("10:30")}, MaxUpdated: at("10:30"), Suppressed: 1}},
+		{name: "change delivered earlier in this cycle", cycleSeen: map[string]int64{"1": ns("10:30")}, objects: []string{rec(1, "10:30", "10:30")},
+			want: stepResult{Seen: map[string]int64{"1": ns("10:30")}, MaxUpdated: at("10:30"), Suppressed: 1}},
+		{name: "row listed twice", objects: []string{rec(1, "10:30", "10:30"), rec(1, "10:30", "10:30")},
+			want: stepResult{Events: []string{"CREATED 1"}, Seen: map[string]int64{"1": ns("10:30")}, MaxUpdated: at("10:30"), Suppressed: 1}},
+		{name: "edit of a record created this cycle", cycleSeen: map[string]int64{"1": ns("10:30")}, objects: []string{rec(1, "10:30", "11:00")},
+			want: stepResult{Events: []string{"UPDATED 1"}, Seen: map[string]int64{"1": ns("11:00")}, MaxUpdated: at("11:00")}},
+		{name: "at the window's lower bound: inclusive", objects: []string{rec(1, "10:00", "10:00")},
+			want: stepResult{Events: []string{"CREATED 1"}, Seen: map[string]int64{"1": ns("10:00")}, MaxUpdated: at("10:00")}},
+		{name: "older than the window: the API ignored the date filter", objects: []string{rec(1, "09:00", "09:30"), rec(2, "09:00", "09:40"), rec(3, "10:20", "10:20")},
+			want: stepResult{Events: []string{"CREATED 3"}, Seen: map[string]int64{"3": ns("10:20")}, MaxUpdated: at("10:20"), Outside: 2, Notes: []string{"outside_window"}}},
+		{name: "no usable date", objects: []string{`{"id": 5, "created_date": "2026-06-01T10:00:00", "updated_date": "soon"}`},
+			want: stepResult{Events: []string{"UPDATED 5"}, Seen: map[string]int64{"5": 0}, MaxUpdated: at("10:00"), Notes: []string{"no_version"}}},
+		{name: "no id", objects: []string{`{"created_date": "2026-06-01T10:30:00", "updated_date": "2026-06-01T10:30:00"}`},
+			want: stepResult{Events: []string{"CREATED "}, Seen: map[string]int64{}, MaxUpdated: at("10:30"), Notes: []string{"no_id"}}},
+		{name: "dated in the future", objects: []string{rec(1, "12:30", "12:30")},
+			want: stepResult{Events: []string{"CREATED 1"}, Seen: map[string]int64{"1": ns("12:30")}, MaxUpdated: at("12:30"), Notes: []string{"future"}}},
+		{name: "filter_by_current_date leaves changes after the start", currentOnly: true, objects: []string{rec(1, "11:59", "11:59"), rec(2, "12:01", "12:01")},
+			want: stepResult{Events: []string{"CREATED 1"}, Seen: map[string]int64{"1": ns("11:59")}, MaxUpdated: at("11:59")}},
+		{name: "mid-cycle: changes the next query cannot return are pruned", cycleSeen: map[string]int64{"2": ns("10:05"), "3": 0}, objects: []string{rec(1, "10:30", "10:30")},
+			want: stepResult{Events: []string{"CREATED 1"}, Seen: map[string]int64{"1": ns("10:30"), "3": 0}, MaxUpdated: at("10:30")}},
+		{name: "last page finishes the cycle", done: true, prevSeen: map[string]int64{"9": ns("10:00")}, cycleSeen: map[string]int64{"8": ns("10:40")},
+			objects: []string{rec(1, "10:30", "10:30")},
+			want:    stepResult{Events: []string{"CREATED 1"}, Seen: map[string]int64{"1": ns("10:30"), "8": ns("10:40")}, Finished: true, Cursor: at("10:30")}},
+		{name: "last page: the cursor never passes the cycle's start", done: true, objects: []string{rec(1, "12:30", "12:30")},
+			want: stepResult{Events: []string{"CREATED 1"}, Seen: map[string]int64{"1": ns("12:30")}, Finished: true, Cursor: at("12:00"), Notes: []string{"future"}}},
+		{name: "empty last page keeps the cursor", done: true, prevSeen: map[string]int64{"9": ns("10:00")},
+			want: stepResult{Seen: map[string]int64{"9": ns("10:00")}, Finished: true, Cursor: at("10:00")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse(t, fmt.Sprintf(stepConf, tc.currentOnly))
+			if err != nil {
+				t.Fatal(err)
+			}
+			prev := &checkpoint.State{Cursor: at("10:00"), Seen: orEmpty(tc.prevSeen)}
+			cy := &checkpoint.Cycle{From: at("10:00"), Started: at("12:00"), MaxUpdated: at("10:00"), Paging: revelapi.Keyset, Seen: orEmpty(tc.cycleSeen)}
+			prevSeen, cycleSeen := maps.Clone(prev.Seen), maps.Clone(cy.Seen)
+
+			out := pageStep(c.resources[0], 42, prev, cy, pageRead{objects: tc.objects, mode: revelapi.Keyset,
+				pos: revelapi.Position{AfterID: "7"}, done: tc.done, pollDate: at("12:00")})
+
+			got := stepResult{Suppressed: out.suppressed, Outside: out.outside, Seen: out.state.Seen}
+			for _, e := range out.events {
+				got.Events = append(got.Events, string(e.Type)+" "+e.ObjectID)
+			}
+			for _, n := range out.notes {
+				got.Notes = append(got.Notes, n.kind)
+			}
+			if out.state.Cycle == nil {
+				got.Finished, got.Cursor = true, out.state.Cursor
+			} else {
+				got.Seen, got.MaxUpdated = out.state.Cycle.Seen, out.state.Cycle.MaxUpdated
+				if out.state.Cycle.AfterID != "7" || out.state.Cycle.Paging != revelapi.Keyset {
+					t.Errorf("cycle position = %s %q, want the pager's", out.state.Cycle.Paging, out.state.Cycle.AfterID)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("step (-want +got):\n%s", diff)
+			}
+			if !maps.Equal(prev.Seen, prevSeen) || !maps.Equal(cy.Seen, cycleSeen) {
+				t.Errorf("the step modified its inputs")
+			}
+		})
+	}
+}
+
+func orEmpty(m map[string]int64) map[string]int64 {
+	if m == nil {
+		return map[string]int64{}
+	}
+	return m
+}
