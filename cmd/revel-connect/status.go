@@ -127,7 +127,7 @@ func readCheckpoints(ctx context.Context, file string, resources []string, warn 
 	var mu sync.Mutex
 	var found []*inputCheckpoints
 	var readErr error
-	env := service.GlobalEnvironment().Clone()
+	env := environment() // no components the CLI leaves out: the inputs section is run as written
 	err = env.RegisterBatchInput("revel_poller", revelpoller.Spec(), func(pc *service.ParsedConfig, res *service.Resources) (service.BatchInput, error) {
 		layout, err := revelpoller.ParseLayout(pc)
 		if err != nil {
