@@ -15,8 +15,10 @@ build:
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# The benthos_full build differs only by cmd/revel-connect/components_full.go.
 vet:
 	go vet ./...
+	go vet -tags benthos_full ./cmd/revel-connect
 
 lint-configs: build
 	$(LINT_ENV) $(BIN) lint config/*.yaml
