@@ -271,3 +271,45 @@ func TestAuditCountsUnacknowledgedChangesAsDelivered(t *testing.T) {
 		t.Fatalf("delivered %v, want 3 changes once each", out.changes())
 	}
 }
+
+// A tenant that ignores order_by=id (it sorts by updated_date) yet whose
+// pages look ascending by id: a listing paged by id__gt skips an edited
+// row, which must not be reported deleted. The pager notices the
+// mismatch; the audit then reports no deletions and still finds the
+// change the cursor missed.
+func TestAuditOnATenantThatIgnoresOrderByReportsNoFalseDeletion(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{Quirks: revelsim.Quirks{IgnoreOrderBy: true}})
+	start := time.Now().Add(-3 * time.Hour)
+	stamped := func(id int64, at time.Time) map[string]any {
+		return map[string]any{"id": id, "created_date": at, "updated_date": at}
+	}
+	for i := int64(1); i <= 1500; i++ {
+		sim.Insert("Employee", stamped(10*i, start.Add(time.Duration(i)*time.Second)))
+	}
+	out := &sink{}
+	p := run(t, pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", "audit_interval: 200ms")), out)
+	eventually(t, func() string { return fmt.Sprint(out.count()) }, func() bool { return out.count() == 1500 })
+	// Row 30 now sorts after every other; row 99999 after it, so pages
+	// by id__gt stay ascending and leave 30 out.
+	if err := sim.Update("Employee", 30, map[string]any{"first_name": "Edited"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() string { return fmt.Sprint(out.count()) }, func() bool { return out.count() == 1501 })
+	sim.Insert("Employee", stamped(99999, time.Now()))
+	eventually(t, func() string { return fmt.Sprint(out.count()) }, func() bool { return out.count() == 1502 })
+	hidden := sim.Insert("Employee", stamped(15, start.Add(1500*time.Millisecond)))
+	eventually(t, func() string { return fmt.Sprint(out.count()) + "\n" + p.logs.String() }, func() bool { return out.count() == 1503 })
+	eventually(t, func() string { return "further audits" }, audits(sim, 2))
+	got := out.changes()
+	if got[fmt.Sprintf("employees/%d/CREATED", hidden)] != 1 {
+		t.Errorf("the missed row was delivered %d times", got[fmt.Sprintf("employees/%d/CREATED", hidden)])
+	}
+	for k := range got {
+		if strings.HasSuffix(k, "/DELETED") {
+			t.Errorf("false deletion %s", k)
+		}
+	}
+	if out.count() != 1503 {
+		t.Errorf("%d deliveries, want 1503", out.count())
+	}
+}

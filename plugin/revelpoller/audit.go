@@ -90,7 +90,11 @@ type auditRun struct {
 	listed  bool  // the listing is read to its end
 	after   int64 // ids up to here have been compared
 	fetch   []int64
-	gone    []int64
+	// gone are ids judged deleted; they are delivered only once the whole
+	// listing was read by id: a listing the pager had to re-read another
+	// way (the resource ignores order_by=id) judges no deletions.
+	gone     []int64
+	fellBack bool
 	found   int // changes delivered so far
 	sample  []string
 }
@@ -208,7 +212,7 @@ func (p *resourcePoller) advanceAudit(ctx context.Context) error {
 				return err
 			}
 			run.fetch = run.fetch[len(batch):]
-		case len(run.gone) > 0:
+		case run.listed && len(run.gone) > 0:
 			batch := run.gone[:min(p.conf.pageSize, len(run.gone))]
 			if err := p.auditDeletes(ctx, run, batch); err != nil {
 				return err
@@ -309,7 +313,17 @@ func (p *resourcePoller) auditList(ctx context.Context, run *auditRun) error {
 		}
 		rows = append(rows, row)
 	}
-	keyset := run.pager.Mode() == revelapi.Keyset
+	for _, n := range run.pager.Notes() {
+		run.fellBack = run.fellBack || n.Fallback
+		if cause := "audit " + n.Cause; !p.warned[cause] {
+			if p.warned == nil {
+				p.warned = map[string]bool{}
+			}
+			p.warned[cause] = true
+			p.log.Warnf("audit listing of %s: %s", p.conf.objectType, n.Message)
+		}
+	}
+	keyset := run.pager.Mode() == revelapi.Keyset && !run.fellBack
 	if !keyset {
 		// Offset pages are not in id order and may shift: compare what
 		// they hold, but judge no deletions from them.
@@ -337,6 +351,10 @@ func (p *resourcePoller) auditList(ctx context.Context, run *auditRun) error {
 		if !p.ledger.RemovalPending(id) {
 			run.gone = append(run.gone, id)
 		}
+	}
+	if run.fellBack && len(run.gone) > 0 {
+		p.log.Warnf("audit of %s: the listing could not be read in id order, so this audit reports no deletions (%d candidates dropped); audit_full_interval finds them", p.conf.objectType, len(run.gone))
+		run.gone = nil
 	}
 	return nil
 }
