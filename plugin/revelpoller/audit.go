@@ -95,8 +95,8 @@ type auditRun struct {
 	// way (the resource ignores order_by=id) judges no deletions.
 	gone     []int64
 	fellBack bool
-	found   int // changes delivered so far
-	sample  []string
+	found    int // changes delivered so far
+	sample   []string
 }
 
 func (p *resourcePoller) auditDue() bool {
