@@ -54,6 +54,12 @@ func guardStreamsAPI(conf *service.ParsedConfig, g *apiGuard) error {
 	if err != nil {
 		return err
 	}
+	return installGuard(mgr, g)
+}
+
+// installGuard replaces the registrar in mgr's apiReg field, a
+// manager.APIReg interface, with one wrapping it.
+func installGuard(mgr any, g *apiGuard) error {
 	v := reflect.ValueOf(mgr)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("the manager is a %T", mgr)
