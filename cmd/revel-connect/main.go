@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
@@ -14,7 +13,6 @@ import (
 	_ "github.com/redpanda-data/benthos/v4/public/components/io"
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
 
-	"github.com/revel-connect/revel-connect/internal/redact"
 	_ "github.com/revel-connect/revel-connect/plugin/revelpoller"
 )
 
@@ -29,21 +27,10 @@ var (
 var commands []*cli.Command
 
 func main() {
-	opts := []service.CLIOptFunc{
-		service.CLIOptSetBinaryName("revel-connect"),
-		service.CLIOptSetProductName("revel-connect"),
-		service.CLIOptSetVersion(version, dateBuilt),
-		service.CLIOptSetDocumentationURL("https://github.com/revel-connect/revel-connect/tree/main/docs"),
-	}
+	opts := aboutOpts()
 	opts = append(opts, secureCLIOpts(environment())...)
 	for _, c := range commands {
 		opts = append(opts, service.CLIOptAddCommand(c))
 	}
-	flush := redactOutput(os.Args)
-	code, err := service.RunCLIToCode(context.Background(), opts...)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, redact.URLs(err.Error()))
-	}
-	flush()
-	os.Exit(code)
+	os.Exit(runCLI(context.Background(), os.Args, opts))
 }

@@ -109,6 +109,7 @@ func secureCLIOpts(env *service.Environment) []service.CLIOptFunc {
 			},
 		}, s.readFlags),
 		service.CLIOptOnLoggerInit(func(l *service.Logger) {
+			logVersions(l)
 			s.mu.Lock()
 			s.logger = l
 			s.mu.Unlock()

@@ -102,7 +102,7 @@ func Compile(pattern string) (*Layout, error) {
 		case isASCIILetter(c):
 			f, ok := letterFields[c]
 			if !ok {
-				return nil, fmt.Errorf("unsupported pattern letter '%c' in %q", c, pattern)
+				return nil, unsupportedLetter(pattern, i)
 			}
 			count := 1
 			for i+count < len(pattern) && pattern[i+count] == c {
@@ -182,3 +182,23 @@ func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <
 
 // String returns the pattern the layout was compiled from.
 func (l *Layout) String() string { return l.pattern }
+
+// javaLetters are the pattern letters of Java's SimpleDateFormat; any other
+// ASCII letter in a pattern can only have been meant as text.
+const javaLetters = "GyYMLwWDdFEuaHkKhmsSzZX"
+
+// unsupportedLetter reports the letter at pattern[i] and, when it is no
+// Java pattern letter (the T of an ISO date), the pattern with it quoted
+// as text, which is what the author meant.
+func unsupportedLetter(pattern string, i int) error {
+	c := pattern[i]
+	if strings.IndexByte(javaLetters, c) >= 0 {
+		return fmt.Errorf("unsupported pattern letter '%c' in %q", c, pattern)
+	}
+	end := i
+	for end < len(pattern) && isASCIILetter(pattern[end]) && strings.IndexByte(javaLetters, pattern[end]) < 0 {
+		end++
+	}
+	fixed := pattern[:i] + "'" + pattern[i:end] + "'" + pattern[end:]
+	return fmt.Errorf("unsupported pattern letter '%c' in %q: quote text in a pattern, as in %q", c, pattern, fixed)
+}

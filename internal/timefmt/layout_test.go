@@ -111,7 +111,8 @@ func TestCompileErrors(t *testing.T) {
 	}{
 		{"", "empty date pattern"},
 		{"yyyy-QQ", `unsupported pattern letter 'Q' in "yyyy-QQ"`},
-		{"yyyy-MM-ddTHH:mm", `unsupported pattern letter 'T' in "yyyy-MM-ddTHH:mm"`},
+		{"yyyy-MM-ddTHH:mm", `unsupported pattern letter 'T' in "yyyy-MM-ddTHH:mm": quote text in a pattern, as in "yyyy-MM-dd'T'HH:mm"`},
+		{"yyyyTTdd", `as in "yyyy'TT'dd"`},
 		{"G yyyy", `unsupported pattern letter 'G'`},
 		{"YYYY", `unsupported pattern letter 'Y'`},
 		{"D", `unsupported pattern letter 'D'`},
