@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -114,7 +115,7 @@ func TestImportedPipelinesLintClean(t *testing.T) {
 		for _, stream := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/stream=%v", name, stream), func(t *testing.T) {
 				conf := importSeed(t, edit, ceimport.Options{InstanceID: 42, Stream: stream})
-				lookup := importEnv(nil)
+				lookup := importEnv(map[string]string{ceimport.EnvSignatureKey: vectorKey})
 				lints, err := schema.NewStreamConfigLinter().
 					SetEnvVarLookupFunc(func(_ context.Context, k string) (string, bool) { return lookup(k) }).
 					LintYAML([]byte(conf))
@@ -275,5 +276,26 @@ func TestImportedSignatureMatchesTheDocumentedTestVector(t *testing.T) {
 	}
 	if got != vectorSignature {
 		t.Errorf("Elements-Webhook-Signature %s, want %s", got, vectorSignature)
+	}
+}
+
+// A signed pipeline run without CE_SIGNATURE_KEY stops at once and names
+// the variable, and so does lint; neither says "wrong argument type".
+func TestImportedPipelineNamesAMissingSignatureKey(t *testing.T) {
+	conf := importSeed(t, func(conf map[string]any) {
+		conf["event.notification.signature.key"] = vectorKey
+		conf["event.notification.callback.url"] = "http://127.0.0.1:9/events"
+	}, ceimport.Options{})
+	file := filepath.Join(t.TempDir(), "pipeline.yaml")
+	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"run", "--set", "http.enabled=false", file}, {"lint", file}} {
+		cmd := exec.Command(revelConnect(t), args...)
+		cmd.Env = []string{"REVEL_API_KEY=k", "REVEL_API_SECRET=s", "REVEL_STATE_DIR=" + t.TempDir()}
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "required environment variables were not set: [CE_SIGNATURE_KEY]") || strings.Contains(string(out), "wrong argument type") {
+			t.Errorf("%s without CE_SIGNATURE_KEY: %v\n%s", args[0], err, out)
+		}
 	}
 }

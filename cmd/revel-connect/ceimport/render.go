@@ -23,9 +23,13 @@ const EnvSignatureKey = "CE_SIGNATURE_KEY"
 const EnvCallbackUserInfo = "CALLBACK_USERINFO"
 
 // signatureHeader is Cloud Elements' Elements-Webhook-Signature value in
-// Bloblang. env() reads the key when the pipeline starts, so the key never
-// appears in the config, not even in `revel-connect echo`.
-const signatureHeader = `sha256=${! content().hash("hmac_sha256", env("` + EnvSignatureKey + `")).encode("base64") }`
+// Bloblang. env() reads the key, so the key never appears in the config,
+// not even in `revel-connect echo`. The template also references the
+// variable in a comment, so Benthos will not start without it; should it
+// run anyway (--chilled), the throw names the variable on every message,
+// which is then not delivered, where hash() would say "field key: wrong
+// argument type".
+const signatureHeader = `sha256=${! content().hash("hmac_sha256", env("` + EnvSignatureKey + `").or(throw("` + EnvSignatureKey + ` is not set"))).encode("base64") }`
 
 // Options are what the body does not say.
 type Options struct {

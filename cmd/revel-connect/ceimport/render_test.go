@@ -68,7 +68,7 @@ func TestRenderEscapesMacros(t *testing.T) {
 			t.Errorf("output lacks %s", want)
 		}
 	}
-	allowed := map[string]bool{"${REVEL_API_KEY}": true, "${REVEL_API_SECRET}": true, "${REVEL_STATE_DIR:/var/lib/revel-connect}": true}
+	allowed := map[string]bool{"${REVEL_API_KEY}": true, "${REVEL_API_SECRET}": true, "${REVEL_STATE_DIR:/var/lib/revel-connect}": true, "${CE_SIGNATURE_KEY}": true}
 	for _, line := range strings.Split(out, "\n") {
 		for _, loc := range dollarBrace.FindAllStringIndex(line, -1) {
 			ref, _, _ := strings.Cut(line[loc[0]:], "}")
