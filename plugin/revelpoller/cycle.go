@@ -60,6 +60,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		page := f.page
 		p.onAuth(p.conf.objectType, false)
 		p.metrics.pages.Incr(1, p.conf.objectType)
+		p.report.page()
 		p.metrics.records.Incr(int64(len(page.Objects)), p.conf.objectType)
 		p.paging = f.mode
 		p.checkZone(page.TimeZone)
@@ -248,6 +249,7 @@ func (p *resourcePoller) countEvents(events []event.Event) {
 			counts[2]++
 		}
 	}
+	p.report.counted(counts)
 	for i, t := range [...]event.Type{event.Created, event.Updated, event.Deleted} {
 		if counts[i] > 0 {
 			p.metrics.events.Incr(counts[i], p.conf.objectType, string(t))

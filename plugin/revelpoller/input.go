@@ -175,7 +175,7 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		Backoff: in.conf.backoff,
 		OnRetry: func(_ *url.URL, attempt int, wait time.Duration, err error) {
 			in.metrics.retries.Incr(1, rc.objectType)
-			p.log.Warnf("%v; attempt %d failed, retrying in %s", err, attempt, wait.Round(time.Millisecond))
+			p.report.retry(p.log, err, attempt, wait, p.now())
 		},
 		OnResponse: func(status int) {
 			p.requests.Add(1)

@@ -3,6 +3,7 @@ package revelpoller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +59,8 @@ type resourcePoller struct {
 	auditGone   map[int64]struct{}
 	// listing is a full listing of ids (audit_full_interval) under way.
 	listing *fullListing
+
+	report pollReport // what each poll did, logged (report.go)
 }
 
 // errBudget ends a poll that read max_requests_per_poll pages before its
@@ -85,9 +88,11 @@ func (p *resourcePoller) run(ctx context.Context) {
 		switch {
 		case err == nil:
 			failures = 0
+			p.report.cycleDone(p.log, p.state.Cursor, wait, p.now())
 		case errors.Is(err, errBudget):
 			failures = 0
 			p.log.Infof("read %d pages this poll, the most allowed; the backlog continues next poll", p.input.maxRequests)
+			p.report.cycleDone(p.log, p.state.Cursor, wait, p.now())
 		default:
 			failures++
 			wait = p.input.backoff.Wait(failures)
@@ -103,16 +108,16 @@ func (p *resourcePoller) run(ctx context.Context) {
 }
 
 func (p *resourcePoller) logFailure(err error, wait time.Duration) {
+	var msg string
 	switch {
 	case revelapi.IsAuth(err):
-		p.log.Errorf("Revel rejected the credentials (%v); check the credentials (api_key and api_secret, or oauth2) for %s. Retrying in %s",
-			err, p.input.baseURL, wait.Round(time.Second))
+		msg = fmt.Sprintf("Revel rejected the credentials (%v); check the credentials (api_key and api_secret, or oauth2) for %s", err, p.input.baseURL)
 	case errors.Is(err, revelapi.ErrForeignLink):
-		p.log.Errorf("not following a link or redirect off the configured origin, so credentials stay with %s: %v. Retrying in %s",
-			p.input.baseURL, err, wait.Round(time.Second))
+		msg = fmt.Sprintf("not following a link or redirect off the configured origin, so credentials stay with %s: %v", p.input.baseURL, err)
 	default:
-		p.log.Errorf("poll failed: %v. Retrying in %s", err, wait.Round(time.Second))
+		msg = fmt.Sprintf("poll failed: %v", err)
 	}
+	p.report.cycleFailed(p.log, msg, fmt.Sprintf("Retrying in %s", wait.Round(time.Second)), p.now())
 }
 
 // onSave hears the outcome of every checkpoint write.
