@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -167,5 +168,101 @@ func TestDemoRejectsBadFlags(t *testing.T) {
 		if out, err := cmdOutput(t, append([]string{"demo", "--config"}, args...)...); err == nil {
 			t.Errorf("demo %v succeeded:\n%s", args, out)
 		}
+	}
+}
+
+// With --output, an event is printed only once the callback has accepted
+// it: a callback that refuses orders gets them retried and never printed,
+// and the refusals are logged as run logs them, at once. Ctrl-C then stops
+// the demo cleanly, with no "context canceled" lines.
+func TestDemoPrintsOnlyDeliveredEvents(t *testing.T) {
+	var mu sync.Mutex
+	accepted := map[string]int{} // objectType -> notifications accepted
+	refused := 0
+	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n struct {
+			Message struct {
+				Events []struct {
+					ObjectType string `json:"objectType"`
+				} `json:"events"`
+			} `json:"message"`
+		}
+		body, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(body, &n)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(n.Message.Events) == 0 || n.Message.Events[0].ObjectType == "orders" {
+			refused++
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		accepted[n.Message.Events[0].ObjectType]++
+	}))
+	defer callback.Close()
+
+	p := start(t, "demo", "--output", callback.URL, "--rate", "0", "--interval", "200ms")
+	// The history holds 10 employees, 27 timesheet entries and 18 payments
+	// the callback accepts.
+	printed := map[string]int{}
+	p.until(t, "every accepted record printed", func(line string) bool {
+		if _, object, _, ok := eventLine(line); ok {
+			printed[object]++
+		}
+		return printed["employees"] == 10 && printed["timesheets"] == 27 && printed["payments"] == 18
+	})
+	deadline := time.Now().Add(waitLimit)
+	for !strings.Contains(p.stderr.String(), "503 Service Unavailable") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no refusal logged:\n%s", p.stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	rest := p.stop(t, os.Interrupt)
+	for _, line := range rest {
+		if _, object, _, ok := eventLine(line); ok {
+			printed[object]++
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if printed["orders"] != 0 || refused == 0 {
+		t.Errorf("%d orders printed, %d refused by the callback; want none printed", printed["orders"], refused)
+	}
+	for object, n := range printed {
+		if n > accepted[object] {
+			t.Errorf("%d %s printed, %d accepted", n, object, accepted[object])
+		}
+	}
+	logs := p.stderr.String()
+	if strings.Contains(logs, "context canceled") {
+		t.Errorf("Ctrl-C logged cancellations:\n%s", logs)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if line == "" || strings.HasPrefix(line, "revel-connect demo: ") {
+			continue
+		}
+		if !strings.HasPrefix(line, `time="`) || !strings.Contains(line, " level=") || strings.Contains(line, `\n"`) {
+			t.Errorf("log line not in run's format: %s", line)
+		}
+		keys := map[string]bool{}
+		for _, f := range strings.Fields(line) {
+			if k, _, ok := strings.Cut(f, "="); ok && !strings.ContainsAny(k, `"`) && k != "" {
+				if keys[k] && (k == "path" || k == "label" || k == "level") {
+					t.Errorf("key %s repeated in %s", k, line)
+				}
+				keys[k] = true
+			}
+		}
+	}
+}
+
+func TestFormatLogfmt(t *testing.T) {
+	at := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	got := formatLogfmt(at, slog.LevelWarn, "Failed to send: refused", []slog.Attr{
+		slog.String("path", "root.output"), slog.String("label", ""), slog.String("path", "root.output.broker.outputs.0"),
+	})
+	want := `time="2026-11-29T10:00:00Z" level=warning msg="Failed to send: refused" path=root.output.broker.outputs.0 label=""` + "\n"
+	if got != want {
+		t.Errorf("formatLogfmt:\n%s\nwant:\n%s", got, want)
 	}
 }

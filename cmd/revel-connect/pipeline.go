@@ -208,14 +208,13 @@ cache_resources:
 
 {{- define "output" -}}
 {{- if .Output -}}
-http_client:
+http_callback:
   url: {{quote .Output}}
-  verb: POST
   headers:
     Content-Type: application/json
     Elements-Webhook-Id: ${! @revel_event_id }
   timeout: 10s
-  retries: 20
+  retry_period: 1s
   max_retry_backoff: 1m
 {{- else -}}
 stdout:
