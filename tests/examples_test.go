@@ -10,10 +10,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
+	"gopkg.in/yaml.v3"
 
 	"github.com/revel-connect/revel-connect/revelsim"
 )
@@ -125,19 +127,33 @@ func TestCallbackExampleDeliversToAnHTTPCallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runYAML(t, string(raw), exampleLookup(simulatorEnv(base, callback.URL, t.TempDir())))
+	env := simulatorEnv(base, callback.URL, t.TempDir())
+	env["REVEL_AUDIT_FULL_INTERVAL"] = "100ms"
+	runYAML(t, string(raw), exampleLookup(env))
 
-	eventually(t, func() string { mu.Lock(); defer mu.Unlock(); return fmt.Sprintf("%d of 6 delivered", len(got)) }, func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(got) >= 6
-	})
+	delivered := func(n int) {
+		eventually(t, func() string { mu.Lock(); defer mu.Unlock(); return fmt.Sprintf("%d of %d delivered", len(got), n) }, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(got) >= n
+		})
+	}
+	delivered(6)
+	// Revel removes a timesheet entry outright; the listing of ids finds it.
+	if err := sim.Delete("TimeSheetEntry", sheet); err != nil {
+		t.Fatal(err)
+	}
+	delivered(7)
 	eventually(t, func() string { return "no further polls" }, cycles(sim, "/resources/Employee/", 5))
 	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != 6 {
-		t.Fatalf("callback accepted %d notifications, want 6", len(got))
+	if len(got) != 7 {
+		t.Fatalf("callback accepted %d notifications, want 7", len(got))
 	}
+	if e := got[6].Message.Events[0]; e.EventType != "DELETED" || e.ObjectType != "timesheets" || e.ObjectID != fmt.Sprint(sheet) {
+		t.Errorf("last event %+v, want timesheet %d DELETED", e, sheet)
+	}
+	got = got[:6]
 	for h, n := range bodies {
 		if n != 1 {
 			t.Errorf("notification %s accepted %d times", h, n)
@@ -158,5 +174,57 @@ func TestCallbackExampleDeliversToAnHTTPCallback(t *testing.T) {
 	}
 	if !seen[fmt.Sprintf("timesheets/%d", sheet)] {
 		t.Errorf("timesheet %d never reached the callback", sheet)
+	}
+}
+
+// The examples agree: each POSTs with http_callback and the Elements-Webhook-Id
+// header Cloud Elements sent, keeps a checkpoint per tenant in a cache, and
+// lists timesheet ids to find the entries Revel deletes outright.
+func TestExamplesAgree(t *testing.T) {
+	for _, f := range exampleConfigs(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var conf map[string]any
+			if err := yaml.Unmarshal(raw, &conf); err != nil {
+				t.Fatal(err)
+			}
+			var walk func(v any)
+			walk = func(v any) {
+				switch v := v.(type) {
+				case map[string]any:
+					for k, c := range v {
+						switch k {
+						case "http_client":
+							t.Errorf("POSTs with http_client, which ignores Retry-After; use http_callback")
+						case "http_callback":
+							h, _ := c.(map[string]any)["headers"].(map[string]any)
+							if h["Elements-Webhook-Id"] != "${! @revel_event_id }" {
+								t.Errorf("http_callback headers %v lack Elements-Webhook-Id: ${! @revel_event_id }", h)
+							}
+						case "revel_poller":
+							p := c.(map[string]any)
+							if p["checkpoint_cache"] == nil || !strings.Contains(fmt.Sprint(p["checkpoint_key"]), "${REVEL_SUBDOMAIN") {
+								t.Errorf("checkpoint_cache %v, checkpoint_key %v: want a cache and a key per tenant", p["checkpoint_cache"], p["checkpoint_key"])
+							}
+							for name, r := range p["resources"].(map[string]any) {
+								url := fmt.Sprint(r.(map[string]any)["url"])
+								if (strings.Contains(url, "TimeSheetEntry") || strings.Contains(url, "/timesheets")) && r.(map[string]any)["audit_full_interval"] == nil {
+									t.Errorf("resource %s never finds timesheet entries deleted outright (audit_full_interval)", name)
+								}
+							}
+						}
+						walk(c)
+					}
+				case []any:
+					for _, c := range v {
+						walk(c)
+					}
+				}
+			}
+			walk(conf)
+		})
 	}
 }
