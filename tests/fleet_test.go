@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/revel-connect/revel-connect/internal/fleet"
 )
@@ -340,4 +342,63 @@ func duplicates(c *tenantCallback) []string {
 		}
 	}
 	return out
+}
+
+// TestTenantsPutLintsAndImportWritesATenant: `tenants put` refuses a stream
+// that does not lint, or that uses a component the binary leaves out, and
+// writes nothing; `import --tenant` writes a Cloud Elements instance
+// straight to the tenants topic, checkpointing in the fleet's state cache.
+func TestTenantsPutLintsAndImportWritesATenant(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	brokers := cluster.ListenAddrs()
+	dir := t.TempDir()
+	tn := &streamTenant{id: "acme", base: "http://127.0.0.1:1", secret: "s"}
+	for name, conf := range map[string]string{
+		"unknown-field": strings.Replace(fleetTenantConfig(tn, "http://127.0.0.1:2"), "    refresh_interval:", "    no_such_field: 1\n    refresh_interval:", 1),
+		"command":       fleetTenantConfig(tn, "http://127.0.0.1:2") + "pipeline:\n  processors:\n    - command:\n        name: sh\n",
+	} {
+		file := filepath.Join(dir, name+".yaml")
+		if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := append(append([]string{"tenants", "put"}, fleetArgs(brokers)...), "acme", file)
+		out, err := exec.Command(revelConnect(t), args...).CombinedOutput()
+		if err == nil {
+			t.Errorf("tenants put of %s succeeded:\n%s", name, out)
+		}
+		want := map[string]string{"unknown-field": "no_such_field", "command": "command"}[name]
+		if !strings.Contains(string(out), want) {
+			t.Errorf("tenants put of %s: the error does not name %q:\n%s", name, want, out)
+		}
+	}
+	if list := tenantsCmd(t, brokers, "list"); list != "" {
+		t.Errorf("refused puts wrote tenants:\n%s", list)
+	}
+
+	seed := filepath.Join("..", "cmd", "revel-connect", "ceimport", "testdata", "seed.json")
+	args := append(append([]string{"import", "--tenant", "acme"}, fleetArgs(brokers)...), seed)
+	if out, err := exec.Command(revelConnect(t), args...).CombinedOutput(); err != nil {
+		t.Fatalf("import --tenant: %v\n%s", err, out)
+	}
+	admin, err := fleet.NewTenants(t.Context(), service.GlobalEnvironment(), []kgo.Opt{kgo.SeedBrokers(brokers...)}, fleet.DefaultTenantsTopic, fleet.DefaultStateTopic, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	list, err := admin.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].ID != "acme" {
+		t.Fatalf("tenants after import: %+v", list)
+	}
+	for _, want := range []string{"checkpoint_cache: state\n", "checkpoint_key: acme\n", "revel_poller:"} {
+		if !strings.Contains(list[0].Config, want) {
+			t.Errorf("the imported tenant lacks %q:\n%s", want, list[0].Config)
+		}
+	}
 }

@@ -110,8 +110,11 @@ func runChild(spec string) int {
 			return 1
 		}
 	}
-	if j.Mode == "streams" {
+	switch j.Mode {
+	case "streams":
 		return runStreams(j)
+	case "fleet":
+		return runFleetReplica(j)
 	}
 	var res result
 	var err error

@@ -6,6 +6,7 @@
 //	revel-bench throughput [-n 100000,1000000] [-modes poller,baseline,floor] [-profile DIR] [-checkpoint memory|file]
 //	revel-bench scale [-tenants 500] [-interval 10s] [-duration 60s]
 //	revel-bench backfill [-n 100000,1000000] [-latency 200ms] [-concurrency 1,4]
+//	revel-bench fleet [-tenants 500] [-interval 60s] [-window 60s] [-replicas 1]
 //
 // docs/performance.md has the numbers and how they were taken.
 package main
@@ -32,6 +33,8 @@ func main() {
 		err = scaleCmd(os.Args[2:])
 	case "backfill":
 		err = backfillCmd(os.Args[2:])
+	case "fleet":
+		err = fleetCmd(os.Args[2:])
 	default:
 		printUsage()
 	}
@@ -42,7 +45,7 @@ func main() {
 }
 
 func printUsage() {
-	fmt.Fprintln(os.Stderr, "usage: revel-bench throughput|scale|backfill [flags]; revel-bench <command> -h lists the flags")
+	fmt.Fprintln(os.Stderr, "usage: revel-bench throughput|scale|backfill|fleet [flags]; revel-bench <command> -h lists the flags")
 	os.Exit(2)
 }
 

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -19,9 +16,9 @@ func init() { commands = append(commands, fleetCommand(), tenantsCommand()) }
 
 // kafkaFlags are the flags fleet and tenants share: where the fleet's
 // topics live.
-func kafkaFlags() []cli.Flag {
+func kafkaFlags(required bool) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "brokers", Required: true, Usage: "Kafka seed brokers, HOST:PORT[,HOST:PORT...]"},
+		&cli.StringSliceFlag{Name: "brokers", Required: required, Usage: "Kafka seed brokers, HOST:PORT[,HOST:PORT...]"},
 		&cli.StringFlag{Name: "tenants-topic", Value: fleet.DefaultTenantsTopic, Usage: "compacted topic of tenants: key = tenant id, value = the tenant's stream YAML"},
 		&cli.StringFlag{Name: "state-topic", Value: fleet.DefaultStateTopic, Usage: "compacted topic of the tenants' checkpoints, partitioned like the tenants topic"},
 		&cli.IntFlag{Name: "partitions", Value: 12, Usage: "partitions of the topics when they are created: the most replicas that can share the work"},
@@ -44,7 +41,7 @@ The root config (-o) holds http (address, default 127.0.0.1:4195: /ping,
 
   revel-connect fleet --brokers kafka:9092 --group revel -o root.yaml
   revel-connect tenants put --brokers kafka:9092 acme acme.yaml`,
-		Flags: append(kafkaFlags(),
+		Flags: append(kafkaFlags(true),
 			&cli.StringFlag{Name: "group", Required: true, Usage: "consumer group every replica of this fleet joins"},
 			&cli.StringFlag{Name: "observability", Aliases: []string{"o"}, Usage: "root config: http, logger, metrics"},
 			&cli.DurationFlag{Name: "session-timeout", Value: 45 * time.Second, Usage: "how long a silent replica keeps its tenants: the failover time after a crash"},
@@ -80,7 +77,7 @@ func runFleet(c *cli.Context) error {
 	}
 	ctx, stop := stopOnSignal(c.Context, 0)
 	defer stop()
-	r, err := fleet.New(ctx, fleet.Config{
+	return fleet.Serve(ctx, fleet.Config{
 		Brokers:           c.StringSlice("brokers"),
 		Group:             c.String("group"),
 		TenantsTopic:      c.String("tenants-topic"),
@@ -94,36 +91,10 @@ func runFleet(c *cli.Context) error {
 		// Tenants' streams get the CLI's components: none that run
 		// programs or listen (docs/security.md).
 		Env: environment(),
-	})
-	if err != nil {
-		return err
-	}
-	if root.HTTPEnabled() {
-		ln, err := net.Listen("tcp", root.HTTP.Address)
-		if err != nil {
-			return fmt.Errorf("http.address %s: %w", root.HTTP.Address, err)
-		}
-		srv := &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = srv.Serve(ln) }()
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(sctx)
-		}()
-		log.Info("fleet: serving /ping, /ready, /metrics and /fleet", "address", ln.Addr().String())
-	}
-	log.Info("fleet: replica starting", "group", c.String("group"), "tenants_topic", c.String("tenants-topic"), "state_topic", c.String("state-topic"))
-	err = r.Run(ctx)
-	log.Info("fleet: replica stopped")
-	return err
+	}, root)
 }
 
 func tenantsCommand() *cli.Command {
-	open := func(c *cli.Context) (*fleet.Tenants, []kgo.Opt, error) {
-		opts := []kgo.Opt{kgo.SeedBrokers(c.StringSlice("brokers")...)}
-		t, err := fleet.NewTenants(c.Context, environment(), opts, c.String("tenants-topic"), c.String("state-topic"), int32(c.Int("partitions")))
-		return t, opts, err
-	}
 	return &cli.Command{
 		Name:  "tenants",
 		Usage: "Add, change, remove and list the tenants of a fleet (docs/fleet.md)",
@@ -132,7 +103,7 @@ func tenantsCommand() *cli.Command {
 				Name:      "put",
 				Usage:     "Lint a tenant's stream YAML and write it to the tenants topic; its owner starts or restarts it",
 				ArgsUsage: "ID FILE|-",
-				Flags:     kafkaFlags(),
+				Flags:     kafkaFlags(true),
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 2 {
 						return errors.New("tenants put takes a tenant ID and a FILE (- for standard input)")
@@ -141,7 +112,7 @@ func tenantsCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					t, _, err := open(c)
+					t, err := openTenants(c)
 					if err != nil {
 						return err
 					}
@@ -157,12 +128,12 @@ func tenantsCommand() *cli.Command {
 				Name:      "delete",
 				Usage:     "Remove a tenant: its owner stops it; its checkpoints stay, so putting it back resumes",
 				ArgsUsage: "ID",
-				Flags:     kafkaFlags(),
+				Flags:     kafkaFlags(true),
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return errors.New("tenants delete takes one tenant ID")
 					}
-					t, _, err := open(c)
+					t, err := openTenants(c)
 					if err != nil {
 						return err
 					}
@@ -177,14 +148,14 @@ func tenantsCommand() *cli.Command {
 			{
 				Name:  "list",
 				Usage: "List the tenants: id, partition and when it was last written",
-				Flags: kafkaFlags(),
+				Flags: kafkaFlags(true),
 				Action: func(c *cli.Context) error {
-					t, opts, err := open(c)
+					t, err := openTenants(c)
 					if err != nil {
 						return err
 					}
 					defer t.Close()
-					list, err := t.List(c.Context, opts)
+					list, err := t.List(c.Context)
 					if err != nil {
 						return err
 					}
@@ -196,4 +167,10 @@ func tenantsCommand() *cli.Command {
 			},
 		},
 	}
+}
+
+// openTenants connects to the tenants topic the flags name.
+func openTenants(c *cli.Context) (*fleet.Tenants, error) {
+	opts := []kgo.Opt{kgo.SeedBrokers(c.StringSlice("brokers")...)}
+	return fleet.NewTenants(c.Context, environment(), opts, c.String("tenants-topic"), c.String("state-topic"), int32(c.Int("partitions")))
 }

@@ -32,7 +32,7 @@ body sets event.notification.signature.key, CE_SIGNATURE_KEY.
   revel-connect import --stream instance.json | curl --data-binary @- http://127.0.0.1:4195/streams/acme
 
 Warnings about what was assumed or left out go to standard error.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.Int64Flag{
 				Name:  "instance-id",
 				Usage: "the Cloud Elements instance id, which notifications carry in topic and instanceId",
@@ -45,7 +45,11 @@ Warnings about what was assumed or left out go to standard error.`,
 				Name:  "stream",
 				Usage: "print a stream for streams mode (revel-connect streams), whose resources file (-r) defines the checkpoint cache",
 			},
-		},
+			&cli.StringFlag{
+				Name:  "tenant",
+				Usage: "write the stream to a fleet's tenants topic as this tenant (with --brokers) instead of printing it; docs/fleet.md",
+			},
+		}, kafkaFlags(false)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
 				return fmt.Errorf("import takes one FILE (or -), got %d arguments", c.NArg())
@@ -58,11 +62,20 @@ Warnings about what was assumed or left out go to standard error.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
+			tenant := c.String("tenant")
+			if tenant != "" && len(c.StringSlice("brokers")) == 0 {
+				return fmt.Errorf("--tenant writes to a fleet's tenants topic: give its --brokers")
+			}
+			key := c.String("checkpoint-key")
+			if key == "" && tenant != "" {
+				key = tenant
+			}
 			var out bytes.Buffer
 			err = ceimport.Render(&out, inst, ceimport.Options{
 				InstanceID:    c.Int64("instance-id"),
-				CheckpointKey: c.String("checkpoint-key"),
+				CheckpointKey: key,
 				Stream:        c.Bool("stream"),
+				Fleet:         tenant != "",
 			})
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
@@ -70,8 +83,21 @@ Warnings about what was assumed or left out go to standard error.`,
 			for _, w := range inst.Warnings {
 				fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
 			}
-			_, err = c.App.Writer.Write(out.Bytes())
-			return err
+			if tenant == "" {
+				_, err = c.App.Writer.Write(out.Bytes())
+				return err
+			}
+			t, err := openTenants(c)
+			if err != nil {
+				return err
+			}
+			defer t.Close()
+			if err := t.Put(c.Context, tenant, out.String()); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			fmt.Fprintf(c.App.ErrWriter, "warning: tenant %s reads REVEL_API_KEY and REVEL_API_SECRET from the replicas' environment; for credentials of its own, edit the stream (revel-connect tenants list shows it is there) and put it again\n", tenant)
+			fmt.Fprintf(c.App.Writer, "tenant %s written to %s\n", tenant, c.String("tenants-topic"))
+			return nil
 		},
 	}
 }

@@ -89,15 +89,20 @@ func (c *Config) defaults() {
 	}
 }
 
+// fetchMaxWait bounds how long a handover waits for the in-flight fetch:
+// kgo's 5 s default added 5 s to every handover.
+const fetchMaxWait = 250 * time.Millisecond
+
 // Replica is one member of the fleet.
 type Replica struct {
-	cfg  Config
-	log  *slog.Logger
-	m    *Metrics
-	env  *service.Environment
-	cl   *kgo.Client
-	adm  *kadm.Client
-	opts []kgo.Opt // connection options, for the state loader
+	cfg    Config
+	log    *slog.Logger
+	m      *Metrics
+	env    *service.Environment
+	schema *service.ConfigSchema
+	cl     *kgo.Client
+	adm    *kadm.Client
+	opts   []kgo.Opt // connection options, for the state loader
 
 	// ops serialises what changes ownership and tenants: applying tenant
 	// records and the group's assign, revoke and lost callbacks.
@@ -125,6 +130,7 @@ func New(ctx context.Context, cfg Config) (*Replica, error) {
 	if r.env, err = NewEnvironment(cfg.Env, r.partitionOf, cfg.Metrics); err != nil {
 		return nil, err
 	}
+	r.schema = r.env.FullConfigSchema("", "")
 	r.opts = append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.ClientOpts...)
 	if err := EnsureTopics(ctx, r.opts, cfg.TenantsTopic, cfg.StateTopic, cfg.Partitions); err != nil {
 		return nil, err
@@ -138,6 +144,9 @@ func New(ctx context.Context, cfg Config) (*Replica, error) {
 		kgo.DisableAutoCommit(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.BlockRebalanceOnPoll(),
+		// A fetch waiting for new tenants also delays the first fetch of
+		// partitions assigned meanwhile: keep the wait short.
+		kgo.FetchMaxWait(fetchMaxWait),
 		kgo.SessionTimeout(cfg.SessionTimeout),
 		kgo.HeartbeatInterval(cfg.HeartbeatInterval),
 		kgo.RebalanceTimeout(cfg.RebalanceTimeout),
@@ -235,7 +244,7 @@ func (r *Replica) startTenant(rec *kgo.Record) {
 	r.tenantOf[id] = rec.Partition
 	r.mu.Unlock()
 	log := r.log.With("tenant", id)
-	b, err := newStreamBuilder(r.env, id, t.conf, log)
+	b, err := newStreamBuilder(r.env, r.schema, id, t.conf, log)
 	if err == nil {
 		t.stream, err = b.Build()
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,10 +173,19 @@ func (k *kit) put(tn *simTenant, extra string) {
 type callback struct {
 	mu     sync.Mutex
 	events map[string]map[string]int
+	// delay holds every response this long (nanoseconds), so messages are
+	// in flight; inFlight counts requests being held.
+	delay    atomic.Int64
+	inFlight atomic.Int32
 }
 
 func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	if d := time.Duration(c.delay.Load()); d > 0 {
+		c.inFlight.Add(1)
+		time.Sleep(d) // a slow receiver
+		c.inFlight.Add(-1)
+	}
 	tenant := strings.TrimPrefix(r.URL.Path, "/tenants/")
 	var n struct {
 		Message struct {

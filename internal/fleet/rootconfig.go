@@ -20,6 +20,8 @@ type RootConfig struct {
 	HTTP struct {
 		Enabled *bool  `yaml:"enabled"`
 		Address string `yaml:"address"`
+		// DebugEndpoints serves Go's /debug/pprof, as in Benthos.
+		DebugEndpoints bool `yaml:"debug_endpoints"`
 	} `yaml:"http"`
 	Logger struct {
 		Level  string `yaml:"level"`
@@ -37,7 +39,7 @@ func ParseRootConfig(raw []byte) (*RootConfig, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("root config: %w (a fleet's root config holds http.enabled, http.address, logger.level, logger.format and metrics.prometheus; tenants' streams live in the tenants topic)", err)
+		return nil, fmt.Errorf("root config: %w (a fleet's root config holds http.enabled, http.address, http.debug_endpoints, logger.level, logger.format and metrics.prometheus; tenants' streams live in the tenants topic)", err)
 	}
 	if c.HTTP.Address == "" {
 		c.HTTP.Address = DefaultHTTPAddress

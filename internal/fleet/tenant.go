@@ -50,7 +50,11 @@ var streamSections = []string{
 // the problems of that config: fields outside a stream, lint errors, a
 // cache of its own named state. The builder's metrics and logs go to the
 // fleet's; it opens no HTTP server.
-func newStreamBuilder(env *service.Environment, id, conf string, log *slog.Logger) (*service.StreamBuilder, error) {
+//
+// schema is the stream config schema every builder shares: a builder
+// parses its own by default, about 34 KB, and a running stream keeps its
+// builder.
+func newStreamBuilder(env *service.Environment, schema *service.ConfigSchema, id, conf string, log *slog.Logger) (*service.StreamBuilder, error) {
 	if err := CheckTenantID(id); err != nil {
 		return nil, err
 	}
@@ -94,6 +98,7 @@ func newStreamBuilder(env *service.Environment, id, conf string, log *slog.Logge
 		log = slog.New(slog.DiscardHandler)
 	}
 	b := env.NewStreamBuilder()
+	b.SetSchema(schema)
 	b.SetLogger(log)
 	b.SetHTTPMux(discardMux{})
 	if err := b.SetYAML(conf); err != nil {

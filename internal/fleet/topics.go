@@ -85,6 +85,7 @@ func EnsureTopics(ctx context.Context, opts []kgo.Opt, tenants, state string, pa
 // Tenants manages the tenants topic: what `revel-connect tenants` does.
 type Tenants struct {
 	cl    *kgo.Client
+	opts  []kgo.Opt
 	topic string
 	env   *service.Environment
 }
@@ -106,7 +107,7 @@ func NewTenants(ctx context.Context, env *service.Environment, opts []kgo.Opt, t
 		cl.Close()
 		return nil, err
 	}
-	return &Tenants{cl: cl, topic: tenants, env: env}, nil
+	return &Tenants{cl: cl, opts: opts, topic: tenants, env: env}, nil
 }
 
 // Close closes the connection.
@@ -114,7 +115,7 @@ func (t *Tenants) Close() { t.cl.Close() }
 
 // Lint reports what a replica would refuse in a tenant's config.
 func Lint(env *service.Environment, id, conf string) error {
-	b, err := newStreamBuilder(env, id, conf, nil)
+	b, err := newStreamBuilder(env, env.FullConfigSchema("", ""), id, conf, nil)
 	if err != nil {
 		return err
 	}
@@ -148,8 +149,8 @@ type Listed struct {
 }
 
 // List reads the tenants topic to its end: the tenants that exist now.
-func (t *Tenants) List(ctx context.Context, opts []kgo.Opt) ([]Listed, error) {
-	parts, err := readWhole(ctx, opts, kadm.NewClient(t.cl), t.topic)
+func (t *Tenants) List(ctx context.Context) ([]Listed, error) {
+	parts, err := readWhole(ctx, t.opts, kadm.NewClient(t.cl), t.topic)
 	if err != nil {
 		return nil, err
 	}

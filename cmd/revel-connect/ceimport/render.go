@@ -42,6 +42,9 @@ type Options struct {
 	// Stream renders a stream for streams mode, whose checkpoint cache is
 	// defined once for all streams, in a resources file.
 	Stream bool
+	// Fleet renders a stream for a fleet's tenants topic, whose
+	// checkpoints go to the fleet's state cache; it implies Stream.
+	Fleet bool
 }
 
 //go:embed pipeline.yaml.tmpl
@@ -51,7 +54,7 @@ var pipeline = template.Must(template.New("pipeline").Parse(pipelineTemplate))
 
 // view is the template's data: every value already a YAML scalar.
 type view struct {
-	Stream, Signed                   bool
+	Stream, Fleet, Signed            bool
 	Subdomain, RefreshInterval       string
 	CheckpointKey, Name, CallbackURL string
 	CallbackAuth                     bool
@@ -76,7 +79,8 @@ func Render(w io.Writer, inst *Instance, opts Options) error {
 		key = inst.Subdomain
 	}
 	v := view{
-		Stream:          opts.Stream,
+		Stream:          opts.Stream || opts.Fleet,
+		Fleet:           opts.Fleet,
 		Signed:          inst.Signed,
 		Subdomain:       s.plain(inst.Subdomain),
 		RefreshInterval: formatDuration(inst.RefreshInterval),

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redpanda-data/benthos/v4/public/service"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/revel-connect/revel-connect/internal/fleet"
+	"github.com/revel-connect/revel-connect/revelsim"
+)
+
+// fleetStream is one tenant's stream in the tenants topic: scaleStream
+// with its checkpoints in the fleet's state cache.
+var fleetStream = strings.Replace(strings.Replace(scaleStream, "checkpoint_cache: checkpoints", "checkpoint_cache: state", 1),
+	"checkpoint_key: tenants/%[2]d", "checkpoint_key: t%[2]d", 1)
+
+func fleetCmd(args []string) error {
+	fs := flag.NewFlagSet("fleet", flag.ExitOnError)
+	counts := fs.String("tenants", "500", "comma-separated tenant counts; each tenant is one stream polling 2 resources")
+	interval := fs.Duration("interval", time.Minute, "every resource's refresh_interval")
+	window := fs.Duration("window", time.Minute, "how long CPU and requests are measured, once every resource has polled")
+	replicas := fs.Int("replicas", 1, "replicas sharing the tenants; with more than one, the last is stopped after the window and the handover timed")
+	partitions := fs.Int("partitions", 12, "partitions of the tenants and state topics")
+	profile := fs.String("profile", "", "save the first replica's heap and goroutine profiles, after the window, into this directory")
+	fs.Parse(args) //nolint:errcheck // ExitOnError
+	var results []fleetResult
+	for _, s := range strings.Split(*counts, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-tenants: %q is not a positive number", s)
+		}
+		res, err := runFleetBench(n, *replicas, int32(*partitions), *interval, *window, *profile, os.Stderr)
+		if err != nil {
+			return err
+		}
+		results = append(results, res)
+	}
+	printFleet(os.Stdout, results)
+	fmt.Println(runtimeNote())
+	return nil
+}
+
+// fleetResult is one fleet run: the first replica's costs over the window
+// and, with several replicas, the handover of the last one's tenants.
+type fleetResult struct {
+	scaleResult
+	Replicas int
+	// Handover is the time from SIGTERM of the last replica until the
+	// others ran every tenant; AfterPoll the requests per resource per
+	// interval after it (2 would mean tenants polled twice).
+	Handover  time.Duration
+	AfterPoll float64
+}
+
+// fleetReplica is a replica child and its HTTP address.
+type fleetReplica struct {
+	cmd    *exec.Cmd
+	addr   string
+	exited chan struct{}
+}
+
+func runFleetBench(tenants, replicas int, partitions int32, interval, window time.Duration, profileDir string, progress io.Writer) (fleetResult, error) {
+	res := fleetResult{scaleResult: scaleResult{Tenants: tenants}, Replicas: replicas}
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		return res, err
+	}
+	defer cluster.Close()
+	brokers := cluster.ListenAddrs()
+	admin, err := fleet.NewTenants(context.Background(), service.GlobalEnvironment(), []kgo.Opt{kgo.SeedBrokers(brokers...)},
+		fleet.DefaultTenantsTopic, fleet.DefaultStateTopic, partitions)
+	if err != nil {
+		return res, err
+	}
+	defer admin.Close()
+	sims := make([]*revelsim.Server, tenants)
+	for i := range sims {
+		sims[i] = revelsim.New(revelsim.Options{APIKey: "key-" + strconv.Itoa(i), APISecret: "secret-" + strconv.Itoa(i)})
+		revelsim.SeedTenant(sims[i], rand.New(rand.NewPCG(uint64(i), 1)))
+		base, err := sims[i].Start("")
+		if err != nil {
+			return res, err
+		}
+		defer sims[i].Close()
+		if err := admin.Put(context.Background(), "t"+strconv.Itoa(i), fmt.Sprintf(fleetStream, base, i, interval)); err != nil {
+			return res, err
+		}
+	}
+
+	started := time.Now()
+	var reps []*fleetReplica
+	defer func() {
+		for _, r := range reps {
+			r.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck // it may have exited
+			<-r.exited
+		}
+	}()
+	for range replicas {
+		r, err := startFleetReplica(brokers)
+		if err != nil {
+			return res, err
+		}
+		reps = append(reps, r)
+	}
+	if err := waitPolled(sims, reps[0].exited, 5*time.Minute); err != nil {
+		return res, err
+	}
+	res.Startup = time.Since(started)
+	fmt.Fprintf(progress, "%d tenants on %d replicas: every resource polled %s after launch\n", tenants, replicas, res.Startup.Round(time.Millisecond))
+
+	first := reps[0]
+	before := requestCounts(sims)
+	cpu0, err := cpuTime(first.cmd.Process.Pid)
+	if err != nil {
+		return res, err
+	}
+	t0 := time.Now()
+	tick := time.NewTicker(interval)
+	for end := t0.Add(window); time.Now().Before(end); {
+		select {
+		case <-tick.C:
+		case <-time.After(time.Until(end)):
+			continue
+		}
+		for i, sim := range sims {
+			if err := sim.Update("Employee", int64(1+res.Changes/tenants%10), map[string]any{"phone_number": "555-" + strconv.Itoa(i)}); err != nil {
+				return res, err
+			}
+			res.Changes++
+		}
+	}
+	tick.Stop()
+	elapsed := time.Since(t0)
+	cpu1, err := cpuTime(first.cmd.Process.Pid)
+	if err != nil {
+		return res, err
+	}
+	res.CPU = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
+	res.RequestsPerPoll = float64(requestCounts(sims)-before) / float64(2*tenants) / (elapsed.Seconds() / interval.Seconds())
+	if res.RSSMB, res.PeakRSSMB, err = memory(first.cmd.Process.Pid); err != nil {
+		return res, err
+	}
+	metrics, err := get(first.addr, "/metrics")
+	if err != nil {
+		return res, err
+	}
+	res.Goroutines = int(metricSum(metrics, "go_goroutines"))
+	if profileDir != "" {
+		for _, p := range []string{"heap", "goroutine"} {
+			if err := saveProfile(first.addr, p, filepath.Join(profileDir, fmt.Sprintf("fleet-%d.%s.pprof", tenants, p))); err != nil {
+				return res, err
+			}
+		}
+	}
+	res.Events = int(metricSum(metrics, "revel_poller_events_total{"))
+	fmt.Fprintf(progress, "%d tenants: replica 1 used %.1f%% of a core, RSS %.0f MB, %d goroutines, %.2f requests per resource per interval\n",
+		tenants, 100*res.CPU, res.RSSMB, res.Goroutines, res.RequestsPerPoll)
+
+	if replicas > 1 {
+		last := reps[len(reps)-1]
+		stopAt := time.Now()
+		last.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck // checked by waiting
+		<-last.exited
+		reps = reps[:len(reps)-1]
+		for !everyTenantRunning(reps, tenants) {
+			if time.Since(stopAt) > 5*time.Minute {
+				return res, fmt.Errorf("the handover did not complete within 5 minutes")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		res.Handover = time.Since(stopAt)
+		before := requestCounts(sims)
+		t1 := time.Now()
+		time.Sleep(2 * interval)
+		res.AfterPoll = float64(requestCounts(sims)-before) / float64(2*tenants) / (time.Since(t1).Seconds() / interval.Seconds())
+		fmt.Fprintf(progress, "%d tenants: handover of the stopped replica's tenants took %s; then %.2f requests per resource per interval\n",
+			tenants, res.Handover.Round(time.Millisecond), res.AfterPoll)
+	}
+	return res, nil
+}
+
+func startFleetReplica(brokers []string) (*fleetReplica, error) {
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	spec, err := json.Marshal(job{Mode: "fleet", Root: addr, BaseURL: strings.Join(brokers, ",")})
+	if err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	r := &fleetReplica{cmd: exec.Command(exe), addr: addr, exited: make(chan struct{})}
+	r.cmd.Env = append(os.Environ(), childEnv+"="+string(spec))
+	r.cmd.Stdout, r.cmd.Stderr = os.Stderr, os.Stderr
+	if err := r.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		r.cmd.Wait() //nolint:errcheck // a stopped child's status says nothing
+		close(r.exited)
+	}()
+	return r, nil
+}
+
+// runFleetReplica is the fleet child: `revel-connect fleet` with Benthos'
+// components, serving its endpoints on j.Root; j.BaseURL holds the brokers.
+func runFleetReplica(j job) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	root, err := fleet.ParseRootConfig(fmt.Appendf(nil, "http:\n  address: %s\n  debug_endpoints: true\n", j.Root))
+	if err == nil {
+		err = fleet.Serve(ctx, fleet.Config{
+			Brokers: strings.Split(j.BaseURL, ","), Group: "bench",
+			SessionTimeout: 10 * time.Second, HeartbeatInterval: time.Second,
+			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		}, root)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "revel-bench fleet:", err)
+		return 1
+	}
+	return 0
+}
+
+// everyTenantRunning reports whether the replicas' /fleet list every
+// tenant as running, each on one replica.
+func everyTenantRunning(reps []*fleetReplica, tenants int) bool {
+	seen := map[string]bool{}
+	for _, r := range reps {
+		resp, err := http.Get("http://" + r.addr + "/fleet")
+		if err != nil {
+			return false
+		}
+		var st fleet.Status
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil {
+			return false
+		}
+		for _, t := range st.Tenants {
+			if t.Status != "running" || seen[t.ID] {
+				return false
+			}
+			seen[t.ID] = true
+		}
+	}
+	return len(seen) == tenants
+}
+
+// metricSum adds the values of every sample line starting with prefix.
+func metricSum(text, prefix string) float64 {
+	total := 0.0
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, prefix) && (strings.HasSuffix(prefix, "{") || strings.HasPrefix(line, prefix+" ")) {
+			v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+			total += v
+		}
+	}
+	return total
+}
+
+func printFleet(w io.Writer, rs []fleetResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "tenants\treplicas\tstartup s\tCPU % of a core\tRSS MB\tpeak RSS MB\tKB/tenant\tgoroutines\trequests/resource/interval\tevents\thandover s\tafter: requests/resource/interval\t")
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%.2f\t%d\t%.1f\t%.2f\t\n",
+			r.Tenants, r.Replicas, r.Startup.Seconds(), 100*r.CPU, r.RSSMB, r.PeakRSSMB, 1024*r.RSSMB/float64(r.Tenants)*float64(r.Replicas),
+			r.Goroutines, r.RequestsPerPoll, r.Events, r.Handover.Seconds(), r.AfterPoll)
+	}
+	tw.Flush()
+}
