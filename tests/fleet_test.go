@@ -259,6 +259,30 @@ func TestFleetReplicasShareTenantsAndFailOver(t *testing.T) {
 	eventually(t, progress, spread(running))
 	eventually(t, progress, delivered(running))
 
+	// status --fleet shows each tenant once, on its owner, with its lag.
+	out, err := exec.Command(revelConnect(t), "status", "--format", "json", "--fleet", replicas[0].api+","+replicas[1].api).Output()
+	if err != nil {
+		t.Fatalf("status --fleet: %v\n%s", err, out)
+	}
+	var rows []struct {
+		Tenant, Replica, Status string
+		Lag                     map[string]float64 `json:"lag_seconds"`
+	}
+	if err := json.Unmarshal(out, &rows); err != nil {
+		t.Fatalf("status --fleet: %v\n%s", err, out)
+	}
+	if len(rows) != len(running) {
+		t.Errorf("status --fleet lists %d tenants, want %d:\n%s", len(rows), len(running), out)
+	}
+	for _, row := range rows {
+		if row.Status != "running" || row.Replica == "" {
+			t.Errorf("status --fleet: %+v", row)
+		}
+		if _, ok := row.Lag["employees"]; !ok {
+			t.Errorf("status --fleet shows no lag for %s's employees: %+v", row.Tenant, row)
+		}
+	}
+
 	// A replica added takes a share.
 	replicas = append(replicas, startReplica(t, "r3", brokers))
 	eventually(t, progress, func() bool { return len(replicas[2].owns()) > 0 && spread(running)() })

@@ -37,6 +37,11 @@ pipeline runs with: the config is read as ` + "`run`" + ` reads it.
   revel-connect status config/callback.yaml
   revel-connect status --metrics http://127.0.0.1:4195/metrics pipeline.yaml
   revel-connect status --format json -r resources.yaml streams/*.yaml
+  revel-connect status --fleet http://10.0.0.5:4195,http://10.0.0.6:4195
+
+With --fleet, it asks each replica of a fleet (docs/fleet.md) which tenants
+it owns, whether each runs or was refused (and why), and each tenant's lag
+per resource, instead of reading configs.
 
 A resource is "behind" when its lag (now minus the start of the last cycle
 whose every change was delivered) exceeds two refresh intervals (plus a
@@ -48,6 +53,7 @@ far its paging got.`,
 			&cli.StringSliceFlag{Name: "resources", Aliases: []string{"r"}, Usage: "resources files (cache_resources) for configs that define none, as in streams mode"},
 			&cli.StringFlag{Name: "metrics", Usage: "the /metrics URL of the running revel-connect, for live lag and errors"},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table or json"},
+			&cli.StringSliceFlag{Name: "fleet", Usage: "base URLs of a fleet's replicas (http://HOST:4195,...): show who owns which tenant, its status and lag"},
 			&cli.DurationFlag{Name: "timeout", Value: 10 * time.Second, Usage: "how long reading the checkpoints and /metrics may take"},
 		},
 		Action: runStatus,
@@ -58,6 +64,20 @@ func runStatus(c *cli.Context) error {
 	format := c.String("format")
 	if format != "table" && format != "json" {
 		return fmt.Errorf("format %q: give table or json", format)
+	}
+	if replicas := c.StringSlice("fleet"); len(replicas) > 0 {
+		ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+		defer cancel()
+		rows, err := fleetStatus(ctx, replicas)
+		if err != nil {
+			return err
+		}
+		if format == "json" {
+			enc := json.NewEncoder(c.App.Writer)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rows)
+		}
+		return printFleetStatus(c.App.Writer, rows)
 	}
 	if c.NArg() == 0 {
 		return errors.New("status needs the config file of the pipeline, e.g. revel-connect status config/callback.yaml")
