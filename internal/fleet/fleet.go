@@ -273,7 +273,10 @@ func (r *Replica) stopTenants(ts []*tenant, d time.Duration) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t.stop(d)
+			if !t.stop(d) {
+				r.log.Error("fleet: tenant did not stop in time: its output or checkpoint writes are blocked; what it had not acknowledged is polled again by the next owner",
+					"tenant", t.id, "partition", t.partition, "stop_timeout", d)
+			}
 		}()
 	}
 	wg.Wait()

@@ -169,12 +169,21 @@ func (t *tenant) run(log *slog.Logger) {
 }
 
 // stop stops the stream within d: gracefully, so in-flight messages are
-// acknowledged and their checkpoints saved, unless d runs out.
-func (t *tenant) stop(d time.Duration) {
+// acknowledged and their checkpoints saved, unless d runs out. A stream
+// whose output or acknowledgements stay blocked past d (and a grace
+// second) is left to finish on its own: its input has stopped polling,
+// and once its partition is released its checkpoint writes are refused.
+// It reports whether the stream stopped.
+func (t *tenant) stop(d time.Duration) bool {
 	if t.stream == nil {
-		return
+		return true
 	}
 	t.stopping.Store(true)
 	_ = t.stream.StopWithin(d)
-	<-t.done
+	select {
+	case <-t.done:
+		return true
+	case <-time.After(time.Second):
+		return false
+	}
 }
