@@ -313,3 +313,34 @@ func TestAuditOnATenantThatIgnoresOrderByReportsNoFalseDeletion(t *testing.T) {
 		t.Errorf("%d deliveries, want 1503", out.count())
 	}
 }
+
+// A tenant that ignores the date filter returns every row every cycle; the
+// poll leaves out rows dated before its window, so a row that appeared late
+// with an old date is the audit's to find: delivered once, nothing else
+// repeated.
+func TestAuditDecidesOnRowsAnAPIIgnoringTheDateFilterReturns(t *testing.T) {
+	quirks, err := revelsim.LookupProfile("ignores-date-filter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, base := startSim(t, revelsim.Options{Quirks: quirks})
+	now := time.Now()
+	stamped := func(ago time.Duration) map[string]any {
+		return map[string]any{"created_date": now.Add(-ago), "updated_date": now.Add(-ago)}
+	}
+	for i := range 3 {
+		sim.Insert("Employee", stamped(time.Duration(3-i)*time.Hour))
+	}
+	out := &sink{}
+	p, metrics := auditPipeline(t, pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", auditResource)), out)
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool { return out.count() == 3 })
+	late := sim.Insert("Employee", stamped(4*time.Hour))
+	eventually(t, func() string { return fmt.Sprint(out.changes()) + "\n" + p.logs.String() }, func() bool { return out.count() == 4 })
+	eventually(t, func() string { return "further audits" }, audits(sim, 3))
+	if got := out.changes(); out.count() != 4 || got[fmt.Sprintf("employees/%d/CREATED", late)] != 1 {
+		t.Fatalf("delivered %v, want the three rows and the late one once each", got)
+	}
+	if n := auditMissed(t, metrics); n != 1 {
+		t.Errorf("revel_poller_audit_missed_total = %v, want 1", n)
+	}
+}

@@ -120,7 +120,7 @@ func (p *resourcePoller) loadLedger(ctx context.Context) error {
 	}
 	now := p.now()
 	if l == nil {
-		since := p.conf.url.Reach(p.state.Cursor.Add(-p.conf.pollDelay))
+		since := p.conf.url.Reach(windowFrom(p.conf, p.state.Cursor))
 		if p.state.Cycle != nil {
 			since = now
 		}
@@ -247,7 +247,7 @@ func (p *resourcePoller) startAudit() (*auditRun, error) {
 	now := p.now()
 	window := p.auditWindow(now)
 	from := max(window.UnixNano(), p.ledger.Since().UnixNano())
-	to := p.conf.url.Reach(p.state.Cursor.Add(-p.conf.pollDelay)).UnixNano()
+	to := p.conf.url.Reach(windowFrom(p.conf, p.state.Cursor)).UnixNano()
 	query, err := auditQuery(p.conf, window, now)
 	if err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 	mode := p.paging
 	if cy == nil {
 		cy = &checkpoint.Cycle{
-			From:       prev.Cursor.Add(-p.conf.pollDelay),
+			From:       windowFrom(p.conf, prev.Cursor),
 			Started:    p.now(),
 			MaxUpdated: prev.Cursor,
 			Seen:       map[string]int64{},
@@ -85,6 +85,13 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 			return errBudget
 		}
 	}
+}
+
+// windowFrom is the lower bound of the cycle that starts at cursor. The
+// audit leaves versions from its reach on to that cycle, so both must use
+// this.
+func windowFrom(rc *resourceConfig, cursor time.Time) time.Time {
+	return cursor.Add(-rc.pollDelay)
 }
 
 // fetched is a page read ahead, with where the pager stood after it and
