@@ -8,6 +8,7 @@ import (
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -73,6 +74,15 @@ func clientOptions(pc *service.ParsedConfig, brokers []string, partitioner strin
 	}
 	opts = append(opts, kgo.ProducerBatchMaxBytes(maxBytes))
 
+	maxAge, err := pc.FieldDuration(fMetadataMaxAge)
+	if err != nil {
+		return nil, err
+	}
+	if maxAge <= 0 {
+		return nil, fmt.Errorf("metadata_max_age must be positive, got %s", maxAge)
+	}
+	opts = append(opts, kgo.MetadataMaxAge(maxAge))
+
 	autoTopics, err := pc.FieldBool(fAutoTopics)
 	if err != nil {
 		return nil, err
@@ -125,6 +135,14 @@ func saslMechanisms(pc *service.ParsedConfig) ([]sasl.Mechanism, error) {
 		if err != nil {
 			return nil, err
 		}
+		if name == "OAUTHBEARER" {
+			m, err := oauthBearer(e, i)
+			if err != nil {
+				return nil, err
+			}
+			mechs = append(mechs, m)
+			continue
+		}
 		user, err := e.FieldString(fUsername)
 		if err != nil {
 			return nil, err
@@ -148,6 +166,25 @@ func saslMechanisms(pc *service.ParsedConfig) ([]sasl.Mechanism, error) {
 		}
 	}
 	return mechs, nil
+}
+
+// oauthBearer is sasl entry i's OAUTHBEARER mechanism: a fixed token and
+// its extensions.
+func oauthBearer(e *service.ParsedConfig, i int) (sasl.Mechanism, error) {
+	token, err := e.FieldString(fToken)
+	if err != nil {
+		return nil, err
+	}
+	if token == "" {
+		return nil, fmt.Errorf("sasl[%d]: OAUTHBEARER needs a token", i)
+	}
+	var ext map[string]string
+	if e.Contains(fExtensions) {
+		if ext, err = e.FieldStringMap(fExtensions); err != nil {
+			return nil, err
+		}
+	}
+	return oauth.Auth{Token: token, Extensions: ext}.AsMechanism(), nil
 }
 
 func maxMessageBytes(pc *service.ParsedConfig) (int32, error) {

@@ -21,6 +21,8 @@ type config struct {
 	partition *service.InterpolatedString
 	// headers is nil when no metadata becomes headers.
 	headers *service.MetadataFilter
+	// timestampMs is nil when records take the time of writing.
+	timestampMs *service.InterpolatedString
 	timeout time.Duration
 }
 
@@ -56,6 +58,11 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 		}
 		if c.headers.IsEmpty() {
 			c.headers = nil
+		}
+	}
+	if pc.Contains(fTimestampMs) {
+		if c.timestampMs, err = pc.FieldInterpolatedString(fTimestampMs); err != nil {
+			return nil, err
 		}
 	}
 	if c.timeout, err = pc.FieldDuration(fTimeout); err != nil {

@@ -64,6 +64,15 @@ max_message_bytes: lots`, "max_message_bytes"},
 seed_brokers: [ localhost:9092 ]
 topic: events
 max_message_bytes: 4GiB`, "between 1B and 2GiB"},
+		"oauthbearer without token": {`
+seed_brokers: [ localhost:9092 ]
+topic: events
+sasl:
+  - mechanism: OAUTHBEARER`, "OAUTHBEARER needs a token"},
+		"zero metadata_max_age": {`
+seed_brokers: [ localhost:9092 ]
+topic: events
+metadata_max_age: 0s`, "metadata_max_age must be positive"},
 		"zero timeout": {`
 seed_brokers: [ localhost:9092 ]
 topic: events
@@ -103,7 +112,7 @@ partition: "2"`, "partition is only used with partitioner: manual"},
 		"sasl mechanism": {`
 seed_brokers: [ localhost:9092 ]
 topic: events
-sasl: [ { mechanism: OAUTHBEARER, username: u, password: p } ]`, "OAUTHBEARER"},
+sasl: [ { mechanism: AWS_MSK_IAM, username: u, password: p } ]`, "AWS_MSK_IAM"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			conf := "output:\n  kafka_franz:\n" + indent(tc.yaml)

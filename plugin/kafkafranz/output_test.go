@@ -287,3 +287,48 @@ func TestKafkaLostClusterFailsTheBatchWithinTimeout(t *testing.T) {
 		t.Fatalf("write failed after %v, want about the 300ms timeout: %v", d, err)
 	}
 }
+
+// timestamp_ms sets each record's timestamp, as in Redpanda Connect.
+func TestKafkaTimestampMs(t *testing.T) {
+	c := newCluster(t)
+	out := connected(t, c, "topic: "+topic+"\ntimestamp_ms: ${! content() }\nrack_id: ignored\n")
+	if err := out.WriteBatch(context.Background(), service.MessageBatch{service.NewMessage([]byte("1700000000130"))}); err != nil {
+		t.Fatal(err)
+	}
+	recs := consume(t, c, 1)
+	if got := recs[0].Timestamp.UnixMilli(); got != 1700000000130 {
+		t.Errorf("record timestamp %d ms, want 1700000000130", got)
+	}
+}
+
+// OAUTHBEARER sends the token and extensions as RFC 7628 frames them.
+func TestKafkaOAuthBearerSendsTheToken(t *testing.T) {
+	pc, err := Spec().ParseYAML(`
+seed_brokers: [ localhost:9092 ]
+topic: events
+sasl:
+  - mechanism: OAUTHBEARER
+    token: tok-123
+    extensions:
+      logicalCluster: lkc-1
+`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mechs, err := saslMechanisms(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mechs) != 1 || mechs[0].Name() != "OAUTHBEARER" {
+		t.Fatalf("mechanisms %v", mechs)
+	}
+	_, first, err := mechs[0].Authenticate(context.Background(), "localhost:9092")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"auth=Bearer tok-123\x01", "logicalCluster=lkc-1\x01"} {
+		if !strings.Contains(string(first), want) {
+			t.Errorf("first message %q lacks %q", first, want)
+		}
+	}
+}

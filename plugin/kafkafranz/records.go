@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -39,6 +40,17 @@ func (c *config) records(batch service.MessageBatch) ([]*kgo.Record, error) {
 				return nil, fmt.Errorf("partition of message %d is %q, not a partition number", i, s)
 			}
 			r.Partition = int32(p)
+		}
+		if c.timestampMs != nil {
+			s, err := batch.TryInterpolatedString(i, c.timestampMs)
+			if err != nil {
+				return nil, fmt.Errorf("timestamp_ms: %w", err)
+			}
+			ms, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("timestamp_ms of message %d is %q, not milliseconds since the epoch", i, s)
+			}
+			r.Timestamp = time.UnixMilli(ms)
 		}
 		if r.Value, err = msg.AsBytes(); err != nil {
 			return nil, err

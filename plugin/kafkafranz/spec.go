@@ -26,6 +26,11 @@ const (
 	fClientID        = "client_id"
 	fMaxMessageBytes = "max_message_bytes"
 	fAutoTopics      = "allow_auto_topic_creation"
+	fToken           = "token"
+	fExtensions      = "extensions"
+	fMetadataMaxAge  = "metadata_max_age"
+	fTimestampMs     = "timestamp_ms"
+	fRackID          = "rack_id"
 )
 
 // defaultKey keys every event by its object, so that all events of one
@@ -101,9 +106,12 @@ At least once. The client retries transient broker errors itself, with idempoten
 					"PLAIN":         "Plain text username and password; use it only with TLS.",
 					"SCRAM-SHA-256": "Salted challenge-response with SHA-256: the password never crosses the wire.",
 					"SCRAM-SHA-512": "Salted challenge-response with SHA-512.",
+					"OAUTHBEARER":   "A bearer token (`token`), with optional `extensions`; use it only with TLS.",
 				}).Description("The SASL mechanism."),
-				service.NewStringField(fUsername).Description("The user to authenticate as."),
-				service.NewStringField(fPassword).Secret().Description("The user's password. Set it from an environment variable; it is redacted from `echo` and never logged."),
+				service.NewStringField(fUsername).Description("The user to authenticate as (PLAIN, SCRAM).").Default(""),
+				service.NewStringField(fPassword).Secret().Description("The user's password (PLAIN, SCRAM). Set it from an environment variable; it is redacted from `echo` and never logged.").Default(""),
+				service.NewStringField(fToken).Secret().Description("The bearer token (OAUTHBEARER), used for every connection; the pipeline must be restarted with a new one before it expires. Redacted from `echo` and never logged.").Default(""),
+				service.NewStringMapField(fExtensions).Description("Key-value pairs sent with the token (OAUTHBEARER), as some brokers require (Confluent Cloud: `logicalCluster`, `identityPoolId`).").Optional(),
 			).
 				Description("SASL authentication. The client offers the mechanisms in order and uses the first the broker accepts.").
 				Example([]any{map[string]any{fMechanism: "SCRAM-SHA-256", fUsername: "revel-connect", fPassword: "${KAFKA_PASSWORD}"}}).
@@ -117,6 +125,17 @@ At least once. The client retries transient broker errors itself, with idempoten
 			service.NewStringField(fMaxMessageBytes).
 				Description("The largest record batch sent, uncompressed. Keep it at or below the topic's `max.message.bytes` (1MB by default), or the broker rejects batches. Accepts units such as `1MB` or `512KiB`.").
 				Default("1MB").Advanced(),
+			service.NewDurationField(fMetadataMaxAge).
+				Description("How old the client's view of the cluster (brokers, partitions, leaders) may grow before it is fetched again.").
+				Default("5m").Advanced(),
+			service.NewInterpolatedStringField(fTimestampMs).
+				Description("The record's timestamp, in milliseconds since the Unix epoch, per message; empty uses the time of writing.").
+				Example("${! timestamp_unix_milli() }").
+				Example(`${! meta("revel_event_date").ts_parse("2006-01-02T15:04:05Z07:00").ts_unix_milli() }`).
+				Optional().Advanced(),
+			service.NewStringField(fRackID).
+				Description("Accepted so that Redpanda Connect configs load: it is deprecated there and has no effect on its output, nor here.").
+				Deprecated().Optional(),
 			service.NewBoolField(fAutoTopics).
 				Description("Whether a missing topic may be created by the broker (if its `auto.create.topics.enable` allows). Disable it to fail instead when a topic name is mistyped.").
 				Default(true).Advanced(),
