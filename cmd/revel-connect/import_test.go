@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -79,5 +80,28 @@ func TestImportFailsWithoutOutput(t *testing.T) {
 				t.Errorf("printed a pipeline despite the error:\n%s", out)
 			}
 		})
+	}
+}
+
+// docs/migration.md's sample body imports with the one warning it says.
+func TestMigrationGuideSampleGivesOneWarning(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/migration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)<!-- import-sample -->\\s*```json\\n(.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/migration.md has no <!-- import-sample --> JSON block")
+	}
+	if !strings.Contains(string(doc), "seed above gives one warning: its callback is Cloud Elements' own event") {
+		t.Fatal("the guide no longer says which warning the sample gives; update this test with it")
+	}
+	out, warnings, err := runImport(t, string(m[1]), "--instance-id", "7950647")
+	if err != nil || out == "" {
+		t.Fatalf("import of the guide's sample: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(warnings), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "Cloud Elements' own event endpoint") {
+		t.Errorf("warnings:\n%s\nwant only the one about the callback", warnings)
 	}
 }
