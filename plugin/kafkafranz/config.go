@@ -23,7 +23,7 @@ type config struct {
 	headers *service.MetadataFilter
 	// timestampMs is nil when records take the time of writing.
 	timestampMs *service.InterpolatedString
-	timeout time.Duration
+	timeout     time.Duration
 }
 
 func parseConfig(pc *service.ParsedConfig) (*config, error) {
