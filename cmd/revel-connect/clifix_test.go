@@ -113,7 +113,7 @@ func TestLintWithoutFileFails(t *testing.T) {
 
 // What create writes for our components is a config lint accepts.
 func TestCreatedConfigsLint(t *testing.T) {
-	for _, expr := range []string{"revel_poller//http_client", "revel_poller//kafka_franz", "revel_poller/mapping/stdout", "revel_poller//drop"} {
+	for _, expr := range []string{"revel_poller//http_client", "revel_poller//http_callback", "revel_poller//kafka_franz", "revel_poller/mapping/stdout", "revel_poller//drop"} {
 		for _, small := range []bool{false, true} {
 			args := []string{"create", expr}
 			if small {
