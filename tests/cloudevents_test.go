@@ -18,7 +18,7 @@ type httpDelivery struct {
 }
 
 // runToCallback polls the simulator with format: cloudevents and delivers
-// with the given http_client output (its url set to a loopback receiver).
+// with the given http_callback output (its url set to a loopback receiver).
 func runToCallback(t *testing.T, output string) ([]httpDelivery, int64) {
 	t.Helper()
 	sim, base := startSim(t, revelsim.Options{})
@@ -53,7 +53,7 @@ func runToCallback(t *testing.T, output string) ([]httpDelivery, int64) {
 
 func TestCloudEventsOverHTTPStructured(t *testing.T) {
 	got, id := runToCallback(t, `
-http_client:
+http_callback:
   url: %s
   verb: POST
   headers:
@@ -74,7 +74,7 @@ http_client:
 
 func TestCloudEventsOverHTTPBinary(t *testing.T) {
 	got, id := runToCallback(t, `
-http_client:
+http_callback:
   url: %s
   verb: POST
   headers:

@@ -34,6 +34,10 @@ type resourceStatus struct {
 	LagSeconds *float64 `json:"lag_seconds,omitempty"`
 	LagFrom    string   `json:"lag_from,omitempty"`
 	Paging     string   `json:"paging"` // as configured
+	// PagingLearned is the mode the poller learned for an auto resource,
+	// and PagingWhy its reason (a fallback's cause, say).
+	PagingLearned string `json:"paging_learned,omitempty"`
+	PagingWhy     string `json:"paging_why,omitempty"`
 	// Pending is the unfinished cycle, when the resource is part way
 	// through one.
 	Pending *pendingWindow `json:"pending,omitempty"`
@@ -77,6 +81,7 @@ func timePtr(t time.Time) *time.Time {
 
 func (s *resourceStatus) fromState(st *checkpoint.State, now time.Time) {
 	s.Cursor, s.LastPoll = timePtr(st.Cursor), timePtr(st.Through)
+	s.PagingLearned, s.PagingWhy = string(st.Paging), st.PagingWhy
 	if !st.Through.IsZero() {
 		lag := now.Sub(st.Through).Seconds()
 		s.LagSeconds, s.LagFrom = &lag, "checkpoint"
@@ -138,8 +143,12 @@ func printStatus(w io.Writer, rows []resourceStatus) error {
 		if r.Checkpoint != "stored" && r.Checkpoint != "none yet" {
 			state += " (" + r.Checkpoint + ")"
 		}
+		paging := r.Paging
+		if r.PagingLearned != "" && r.PagingLearned != r.Paging {
+			paging += "→" + r.PagingLearned
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Tenant, r.Resource, state, stamp(r.Cursor), lag,
-			stamp(r.LastPoll), r.Paging, r.Pending.String(), r.Errors.String())
+			stamp(r.LastPoll), paging, r.Pending.String(), r.Errors.String())
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -36,6 +36,7 @@ type output struct {
 	url          *service.InterpolatedString
 	verb         string
 	headers      map[string]*service.InterpolatedString
+	metadata     *service.MetadataFilter // nil = none
 	retryPeriod  time.Duration
 	maxBackoff   time.Duration
 	successfulOn map[int]bool
@@ -60,6 +61,11 @@ func newOutput(pc *service.ParsedConfig, res *service.Resources) (*output, error
 	}
 	if o.headers, err = pc.FieldInterpolatedStringMap(fHeaders); err != nil {
 		return nil, err
+	}
+	if pc.Contains(fMetadata) {
+		if o.metadata, err = pc.FieldMetadataFilter(fMetadata); err != nil {
+			return nil, err
+		}
 	}
 	timeout, err := pc.FieldDuration(fTimeout)
 	if err != nil {
@@ -125,6 +131,12 @@ func (o *output) deliver(ctx context.Context, msg *service.Message) error {
 		return fmt.Errorf("%s: %w", fURL, err)
 	}
 	header := http.Header{}
+	if o.metadata != nil {
+		_ = o.metadata.Walk(msg, func(k, v string) error {
+			header.Set(k, v)
+			return nil
+		})
+	}
 	for k, v := range o.headers {
 		s, err := v.TryString(msg)
 		if err != nil {

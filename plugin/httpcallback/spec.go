@@ -12,6 +12,7 @@ const (
 	fURL          = "url"
 	fVerb         = "verb"
 	fHeaders      = "headers"
+	fMetadata     = "metadata"
 	fTimeout      = "timeout"
 	fRetryPeriod  = "retry_period"
 	fMaxBackoff   = "max_retry_backoff"
@@ -51,6 +52,10 @@ Each message is one request whose body is the message. Only revel-connect's own 
 				Description("Request headers, interpolated per message.").
 				Example(map[string]any{"Content-Type": "application/json", "Elements-Webhook-Id": "${! @revel_event_id }"}).
 				Default(map[string]any{"Content-Type": "application/json"}),
+			service.NewMetadataFilterField(fMetadata).
+				Description("Message metadata sent as headers as well, such as CloudEvents' `ce-` attributes in binary mode. None by default.").
+				Example(map[string]any{"include_patterns": []any{"^ce-(specversion|id|source|type|subject|time)$"}}).
+				Optional().Advanced(),
 			service.NewDurationField(fTimeout).
 				Description("How long one request may take, including reading the response, before it counts as failed and is retried.").
 				Default("10s"),
