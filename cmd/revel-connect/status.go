@@ -26,7 +26,7 @@ import (
 func init() {
 	commands = append(commands, &cli.Command{
 		Name:      "status",
-		Usage:     "Show where each revel_poller resource is and whether it is stuck: cursor, lag, last poll, errors, paging",
+		Usage:     "Show where each revel_poller resource is and whether it is stuck: cursor, lag, last poll, failures, paging",
 		ArgsUsage: "CONFIG...",
 		Description: `Reads the checkpoints of every revel_poller input in the CONFIG files from
 their checkpoint_cache (the config's cache_resources, or the -r resources
@@ -47,7 +47,9 @@ A resource is "behind" when its lag (now minus the start of the last cycle
 whose every change was delivered) exceeds two refresh intervals (plus a
 second from /metrics, whose gauge counts whole seconds, or a minute from the
 checkpoint, which an idle resource rewrites once a minute), and "failing"
-when Revel has also answered errors or requests were retried. "pending" is an unfinished cycle: where it queries from, and how
+when requests to Revel have also failed (ERRORS counts failed polls, 4xx,
+5xx, retries and checkpoint write failures since the process started, with
+the time of the last error; the logs have its message). "pending" is an unfinished cycle: where it queries from, and how
 far its paging got.`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "resources", Aliases: []string{"r"}, Usage: "resources files (cache_resources) for configs that define none, as in streams mode"},

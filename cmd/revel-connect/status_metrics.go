@@ -105,6 +105,12 @@ func (s *resourceStatus) addMetrics(series []sample, now time.Time) {
 			case "5xx":
 				errs.Responses5xx += m.value
 			}
+		case "revel_poller_poll_failures_total":
+			errs.PollFailures += m.value
+		case "revel_poller_last_error_timestamp_seconds":
+			if t := time.Unix(int64(m.value), 0).UTC(); m.value > 0 && (errs.LastError == nil || t.After(*errs.LastError)) {
+				errs.LastError = &t
+			}
 		case "revel_poller_retries_total":
 			errs.Retries += m.value
 		case "revel_poller_checkpoint_errors_total":

@@ -60,15 +60,18 @@ type pendingWindow struct {
 
 // errorCounts are a resource's failure counters from /metrics.
 type errorCounts struct {
-	Responses4xx     float64 `json:"responses_4xx"`
-	Responses5xx     float64 `json:"responses_5xx"`
-	Retries          float64 `json:"retries"`
-	CheckpointErrors float64 `json:"checkpoint_errors"`
-	Unacked          float64 `json:"unacked_messages"`
+	PollFailures float64 `json:"poll_failures"`
+	// LastError is when a request or a poll last failed; absent if none has.
+	LastError        *time.Time `json:"last_error,omitempty"`
+	Responses4xx     float64    `json:"responses_4xx"`
+	Responses5xx     float64    `json:"responses_5xx"`
+	Retries          float64    `json:"retries"`
+	CheckpointErrors float64    `json:"checkpoint_errors"`
+	Unacked          float64    `json:"unacked_messages"`
 }
 
 func (e *errorCounts) any() bool {
-	return e != nil && e.Responses4xx+e.Responses5xx+e.Retries+e.CheckpointErrors > 0
+	return e != nil && e.PollFailures+e.Responses4xx+e.Responses5xx+e.Retries+e.CheckpointErrors > 0
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -191,13 +194,16 @@ func (e *errorCounts) String() string {
 	for _, c := range []struct {
 		name string
 		n    float64
-	}{{"4xx", e.Responses4xx}, {"5xx", e.Responses5xx}, {"retries", e.Retries}, {"checkpoint", e.CheckpointErrors}} {
+	}{{"failed polls", e.PollFailures}, {"4xx", e.Responses4xx}, {"5xx", e.Responses5xx}, {"retries", e.Retries}, {"checkpoint", e.CheckpointErrors}} {
 		if c.n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %g", c.name, c.n))
 		}
 	}
 	if len(parts) == 0 {
 		return "none"
+	}
+	if e.LastError != nil {
+		parts = append(parts, "last error "+stamp(e.LastError))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -105,6 +105,9 @@ input:
     poll_delay: 0s
     checkpoint_cache: state
     checkpoint_key: acme
+    retry_backoff:
+      initial_interval: 10ms
+      max_interval: 50ms
     resources:
       employees:
         url: /resources/Employee/?updated_date__gte=${{DateTimeZone:America/Los_Angeles:yyyy-MM-dd'T'HH:mm:ss}}
@@ -169,6 +172,22 @@ output:
 	if !strings.HasPrefix(lines[0], "TENANT") || len(lines) < 3 || !strings.Contains(string(out), "acme") ||
 		!strings.Contains(lines[1], "employees") || !strings.Contains(lines[1], " ok ") {
 		t.Errorf("table:\n%s", out)
+	}
+
+	// Revel fails every request: the request is retried, the lag grows,
+	// and status says so, with when the last error was.
+	sim.SetFaultRates(revelsim.FaultRates{ServerError: 1})
+	rows = waitStatus(t, "failing resources", func(rows []resourceStatus) bool {
+		e := row(rows, "employees")
+		return e != nil && e.State == "failing"
+	}, "--metrics", metrics, conf)
+	e = row(rows, "employees")
+	if e.Errors.Retries < 1 || e.Errors.Responses5xx < 1 || e.Errors.LastError == nil || time.Since(*e.Errors.LastError) > time.Minute {
+		t.Errorf("failing employees: %+v", e.Errors)
+	}
+	out = status(t, "--metrics", metrics, conf)
+	if !strings.Contains(string(out), "failing") || !strings.Contains(string(out), "last error ") {
+		t.Errorf("table of a failing run:\n%s", out)
 	}
 	run.stop(t, os.Interrupt)
 }

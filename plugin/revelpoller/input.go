@@ -175,6 +175,7 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		Backoff: in.conf.backoff,
 		OnRetry: func(_ *url.URL, attempt int, wait time.Duration, err error) {
 			in.metrics.retries.Incr(1, rc.objectType)
+			in.metrics.lastError.Set(time.Now().Unix(), rc.objectType)
 			p.report.retry(p.log, err, attempt, wait, p.now())
 		},
 		OnResponse: func(status int) {

@@ -23,6 +23,8 @@ type metrics struct {
 	lag         *service.MetricGauge
 	known       *service.MetricGauge
 	auditMissed *service.MetricCounter
+	failures    *service.MetricCounter
+	lastError   *service.MetricGauge
 	fallbacks   *service.MetricCounter
 	repairs     *service.MetricCounter
 	outside     *service.MetricCounter
@@ -44,6 +46,8 @@ func newMetrics(m *service.Metrics) *metrics {
 		lag:         m.NewGauge("revel_poller_cursor_lag_seconds", "resource"),
 		known:       m.NewGauge("revel_poller_known_ids", "resource"),
 		auditMissed: m.NewCounter("revel_poller_audit_missed_total", "resource"),
+		failures:    m.NewCounter("revel_poller_poll_failures_total", "resource"),
+		lastError:   m.NewGauge("revel_poller_last_error_timestamp_seconds", "resource"),
 		fallbacks:   m.NewCounter("revel_poller_paging_fallbacks_total", "resource", "cause"),
 		repairs:     m.NewCounter("revel_poller_paging_repairs_total", "resource", "cause"),
 		outside:     m.NewCounter("revel_poller_records_outside_window_total", "resource"),

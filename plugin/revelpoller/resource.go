@@ -68,6 +68,7 @@ type resourcePoller struct {
 var errBudget = errors.New("request budget of this poll spent")
 
 func (p *resourcePoller) run(ctx context.Context) {
+	go p.refreshLag(ctx)
 	failures := 0
 	for {
 		started := p.now()
@@ -96,6 +97,8 @@ func (p *resourcePoller) run(ctx context.Context) {
 		default:
 			failures++
 			wait = p.input.backoff.Wait(failures)
+			p.metrics.failures.Incr(1, p.conf.objectType)
+			p.metrics.lastError.Set(p.now().Unix(), p.conf.objectType)
 			p.logFailure(err, wait)
 		}
 		if revelapi.IsAuth(err) {
@@ -136,6 +139,24 @@ func (p *resourcePoller) onSave(s *checkpoint.State, err error) {
 // of the last cycle whose every change is delivered.
 func (p *resourcePoller) updateLag() {
 	p.updateLagTo(p.tracker.Through())
+}
+
+// lagRefresh is how often the lag gauge is refreshed between polls, so
+// that it grows while a poll is stuck (Revel failing, the output not
+// acknowledging) instead of keeping the value of the poll's start.
+const lagRefresh = time.Second
+
+func (p *resourcePoller) refreshLag(ctx context.Context) {
+	t := time.NewTicker(lagRefresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.updateLag()
+		}
+	}
 }
 
 func (p *resourcePoller) updateLagTo(through time.Time) {
