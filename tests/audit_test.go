@@ -344,3 +344,49 @@ func TestAuditDecidesOnRowsAnAPIIgnoringTheDateFilterReturns(t *testing.T) {
 		t.Errorf("revel_poller_audit_missed_total = %v, want 1", n)
 	}
 }
+
+// Rows edited, inserted and deleted between page requests: every change is
+// delivered once, and every delivered row deleted since is reported
+// DELETED once by the audit, never twice, never a live one.
+func TestAuditUnderChurnReportsEachDeletionOnce(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{Quirks: revelsim.Quirks{Churn: 8}})
+	for range 30 {
+		sim.Insert("Employee", nil)
+	}
+	out := &sink{}
+	run(t, pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", "page_size: 4\n"+auditResource)), out)
+	deletedOnce := func() (string, bool) {
+		got := out.changes()
+		var wrong []string
+		for id := int64(1); id <= 200; id++ {
+			_, live := sim.Get("Employee", id)
+			shown := got[fmt.Sprintf("employees/%d/CREATED", id)]+got[fmt.Sprintf("employees/%d/UPDATED", id)] > 0
+			want := 0
+			if shown && !live {
+				want = 1
+			}
+			if n := got[fmt.Sprintf("employees/%d/DELETED", id)]; n != want {
+				wrong = append(wrong, fmt.Sprintf("%d: %d DELETED, want %d", id, n, want))
+			}
+		}
+		return strings.Join(wrong, "; "), len(wrong) == 0
+	}
+	eventually(t, func() string { s, _ := deletedOnce(); return missing(out, liveVersions(sim))() + "; " + s }, func() bool {
+		_, ok := deletedOnce()
+		return ok && delivered(out, liveVersions(sim))()
+	})
+	eventually(t, func() string { return "further audits" }, audits(sim, 3))
+	exactlyOnce(t, out.versions("employees"), liveVersions(sim))
+	if s, ok := deletedOnce(); !ok {
+		t.Fatal(s)
+	}
+	deletions := 0
+	for k := range out.changes() {
+		if strings.HasSuffix(k, "/DELETED") {
+			deletions++
+		}
+	}
+	if deletions == 0 {
+		t.Fatal("the churn deleted no delivered row: the test proves nothing")
+	}
+}
