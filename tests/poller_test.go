@@ -119,7 +119,7 @@ func TestCrashMidCycleRedeliversAtMostTheUnackedWindow(t *testing.T) {
 		sim.Insert("Employee", map[string]any{"created_date": "2026-06-01T12:00:00", "updated_date": fmt.Sprintf("2026-06-01T12:%02d:%02d", i/60, i%60)})
 	}
 	dir := t.TempDir()
-	conf := pollerConf(base, dir, "    max_unacked_pages: 2\n", resource("employees", "/resources/Employee/", ""))
+	conf := pollerConf(base, dir, "    max_unacked_pages: 2\n    backfill_concurrency: 1\n", resource("employees", "/resources/Employee/", ""))
 
 	// The first run accepts 300 messages (three pages), then its output
 	// fails: pages four onwards are never acknowledged, and the process

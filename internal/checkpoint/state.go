@@ -62,6 +62,24 @@ type Cycle struct {
 	// Seen holds changes delivered in this cycle that the next query can
 	// return again.
 	Seen map[string]int64
+	// Slices, when set, split the rest of the cycle into id ranges read
+	// side by side (backfill_concurrency); each resumes where it stood and
+	// the cycle ends when every one is done. AfterID and Offset are then
+	// where the cycle stood when it split.
+	Slices []Slice
+}
+
+// Slice is one id range of a split cycle: ids above After, up to and
+// including UpTo ("" for the last slice, which has no upper bound, so
+// rows inserted while the cycle runs fall in it), with its own position.
+type Slice struct {
+	After   string          `json:"after"`
+	UpTo    string          `json:"up_to,omitempty"`
+	Paging  revelapi.Paging `json:"paging"`
+	AfterID string          `json:"after_id,omitempty"`
+	Offset  int             `json:"offset,omitempty"`
+	LastID  string          `json:"last_id,omitempty"`
+	Done    bool            `json:"done,omitempty"`
 }
 
 type stateJSON struct {
@@ -83,6 +101,7 @@ type cycleJSON struct {
 	LastID     string           `json:"last_id,omitempty"`
 	MaxUpdated string           `json:"max_updated,omitempty"`
 	Seen       map[string]int64 `json:"seen"`
+	Slices     []Slice          `json:"slices,omitempty"`
 }
 
 // Encode renders the state as versioned JSON.
@@ -102,6 +121,7 @@ func (s *State) Encode() ([]byte, error) {
 			LastID:     c.LastID,
 			MaxUpdated: formatTime(c.MaxUpdated),
 			Seen:       c.Seen,
+			Slices:     c.Slices,
 		}
 		if j.Cycle.Seen == nil {
 			j.Cycle.Seen = map[string]int64{}
@@ -141,7 +161,7 @@ func Decode(b []byte) (*State, error) {
 		s.Seen = map[string]int64{}
 	}
 	if c := j.Cycle; c != nil {
-		cy := &Cycle{Paging: c.Paging, AfterID: c.AfterID, Offset: c.Offset, LastID: c.LastID, Seen: c.Seen}
+		cy := &Cycle{Paging: c.Paging, AfterID: c.AfterID, Offset: c.Offset, LastID: c.LastID, Seen: c.Seen, Slices: c.Slices}
 		if cy.From, err = parseTime("cycle.from", c.From); err != nil {
 			return nil, err
 		}
@@ -156,6 +176,11 @@ func Decode(b []byte) (*State, error) {
 		}
 		if cy.Offset < 0 {
 			return nil, fmt.Errorf("%w: cycle.offset %d is negative", ErrCorrupt, cy.Offset)
+		}
+		for i, sl := range cy.Slices {
+			if sl.Paging != revelapi.Keyset && sl.Paging != revelapi.Offset || sl.Offset < 0 {
+				return nil, fmt.Errorf("%w: cycle.slices[%d] has paging %q and offset %d", ErrCorrupt, i, sl.Paging, sl.Offset)
+			}
 		}
 		if cy.Seen == nil {
 			cy.Seen = map[string]int64{}

@@ -41,6 +41,7 @@ type config struct {
 	timeout          time.Duration
 	maxUnackedPages  int
 	maxRequests      int
+	backfill         int // backfill_concurrency
 	backoff          revelapi.Backoff
 }
 
@@ -199,6 +200,10 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 				errs.add(fMaxRequests, fmt.Errorf("1 leaves resources.%s.audit_interval no request: the poll's page takes it; raise it to at least 2", rc.objectType))
 			}
 		}
+	}
+	c.backfill = intField(pc, &errs, fBackfill)
+	if c.backfill < 1 {
+		errs.add(fBackfill, errors.New("must be at least 1 (1 reads one page at a time)"))
 	}
 	c.maxUnackedPages = intField(pc, &errs, fMaxUnackedPages)
 	if c.maxUnackedPages < 1 {

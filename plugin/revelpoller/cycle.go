@@ -31,7 +31,8 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 	} else {
 		mode = cy.Paging
 	}
-	pager, err := p.client.NewPager(p.conf.url.Render(cy.From, cy.Started), p.conf.pageSize, mode,
+	query := p.conf.url.Render(cy.From, cy.Started)
+	pager, err := p.client.NewPager(query, p.conf.pageSize, mode,
 		revelapi.Position{AfterID: cy.AfterID, Offset: cy.Offset, LastID: cy.LastID})
 	if err != nil {
 		return err
@@ -40,13 +41,32 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		pager.AssumeOrdered()
 	}
 	// Each page is read while the one before it becomes events: fetching
-	// and decoding take as long as the rest, and run on another core.
+	// and decoding take as long as the rest, and run on another core. A
+	// split cycle reads one page ahead in each of its slices.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ahead := readAhead(ctx, pager)
+	var ahead, sliced <-chan fetched
+	if len(cy.Slices) > 0 {
+		if sliced, err = p.readSlices(ctx, query, cy.Slices); err != nil {
+			return err
+		}
+	} else {
+		ahead = readAhead(ctx, pager)
+	}
 	learned := learnedPaging{prev.Paging, prev.PagingWhy}
+	var probe <-chan lastID // the last id, asked for to split a backlog
+	probed := false
 	for pages := 1; ; pages++ {
-		f := <-ahead
+		var f fetched
+		if sliced != nil {
+			select {
+			case f = <-sliced:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		} else {
+			f = <-ahead
+		}
 		learned = p.pagingNotes(learned, f)
 		if errors.Is(f.err, io.EOF) {
 			return nil
@@ -54,8 +74,36 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		if f.err != nil {
 			return f.err
 		}
-		if !f.done && (p.input.maxRequests == 0 || pages < p.input.maxRequests) {
-			ahead = readAhead(ctx, pager)
+		var split []checkpoint.Slice
+		if sliced == nil && !f.done && (p.input.maxRequests == 0 || pages < p.input.maxRequests) {
+			ways := splitWays(p.input.backfill, f.mode, f.page, p.conf.pageSize)
+			switch {
+			case ways < 2 || probed:
+			case probe == nil:
+				// The last id is asked for beside the next page, which
+				// must show id__gt honoured before the rest is split.
+				// The probe is a request: the budget must leave room for
+				// it and a page after the next.
+				if p.input.maxRequests == 0 || pages+3 <= p.input.maxRequests {
+					probe = probeLastID(ctx, pager)
+					pages++
+				}
+			default:
+				last := <-probe
+				probed = true
+				if last.err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					p.log.Warnf("%s: could not ask for the last id to split the backlog (%v); reading it one page at a time", p.conf.objectType, last.err)
+				}
+				split = splitAfter(f.pos.AfterID, last, ways)
+			}
+			if split == nil {
+				ahead = readAhead(ctx, pager)
+			} else if sliced, err = p.readSlices(ctx, query, split); err != nil {
+				return err
+			}
 		}
 		page := f.page
 		p.onAuth(p.conf.objectType, false)
@@ -66,7 +114,12 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		p.checkZone(page.TimeZone)
 		pollDate := p.now()
 
-		step := pageStep(p.conf, p.input.instance.ID, prev, cy, pageRead{objects: page.Objects, mode: f.mode, pos: f.pos, done: f.done, pollDate: pollDate})
+		done := f.done
+		if len(cy.Slices) > 0 {
+			done = f.done && lastSlice(cy.Slices, f.slice)
+		}
+		step := pageStep(p.conf, p.input.instance.ID, prev, cy, pageRead{objects: page.Objects, mode: f.mode, pos: f.pos,
+			done: done, pollDate: pollDate, slice: f.slice, sliceDone: f.done})
 		p.stepNotes(step)
 		for _, e := range step.events {
 			p.noteEmitted(e)
@@ -78,8 +131,14 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		if err := p.emit(ctx, events, snap, pollDate); err != nil {
 			return err
 		}
-		if f.done {
+		if done {
 			return nil
+		}
+		if split != nil {
+			p.log.Infof("reading the backlog of %s in %d id ranges side by side (backfill_concurrency)", p.conf.objectType, len(split))
+			c := *cy
+			c.Slices = split
+			cy = &c
 		}
 		if p.input.maxRequests > 0 && pages >= p.input.maxRequests {
 			return errBudget
@@ -97,6 +156,7 @@ func windowFrom(rc *resourceConfig, cursor time.Time) time.Time {
 // fetched is a page read ahead, with where the pager stood after it and
 // what it worked around.
 type fetched struct {
+	slice   int // the index of the slice it was read from, in a split cycle
 	page    *revelapi.Page
 	err     error
 	mode    revelapi.Paging

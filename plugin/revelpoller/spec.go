@@ -48,6 +48,7 @@ const (
 	fTimeout          = "timeout"
 	fMaxUnackedPages  = "max_unacked_pages"
 	fMaxRequests      = "max_requests_per_poll"
+	fBackfill         = "backfill_concurrency"
 	fReconcile        = "reconcile_interval"
 	fAuditFull        = "audit_full_interval"
 	fAudit            = "audit_interval"
@@ -165,6 +166,9 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 			service.NewIntField(fMaxRequests).
 				Description("Most pages a resource reads in one poll; 0 is no limit. A backlog (after an outage, or with `start_from: earliest`) larger than this is read over several polls, resuming where it stopped, so catching up stays within an API quota; with `rate_limit` it also stays within a rate. A caught-up poll reads one page.").
 				Default(0).Advanced(),
+			service.NewIntField(fBackfill).
+				Description("Pages a resource reads at once when a cycle finds a backlog (a first backfill with `start_from: earliest`, or catching up after an outage); 1 reads one page at a time. Revel answers a page in about half a second, so a backlog is read at the speed of the API only side by side. Once two pages have shown that the resource honours keyset paging (`order_by=id`, `id__gt`), the rest of the cycle is split into this many id ranges, each paged and checkpointed on its own, so a restart resumes every range where it stood; rows inserted meanwhile fall in the last range. Every request still waits on `rate_limit`, counts against `max_requests_per_poll` and obeys Revel's `Retry-After`, which holds back all ranges. A caught-up poll reads one page, as with 1. An object's changes are never delivered out of order: each id lies in one range.").
+				Default(4).Advanced().LintRule(`root = if this < 1 { ["backfill_concurrency must be at least 1"] }`),
 			service.NewIntField(fMaxUnackedPages).Advanced().
 				Description("Pages per resource that may await acknowledgement before polling pauses; bounds memory whatever the backlog.").
 				Default(8).LintRule(`root = if this < 1 { ["max_unacked_pages must be at least 1"] }`),

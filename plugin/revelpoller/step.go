@@ -3,6 +3,7 @@ package revelpoller
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/revel-connect/revel-connect/internal/checkpoint"
@@ -22,6 +23,11 @@ type pageRead struct {
 	pos      revelapi.Position
 	done     bool // the cycle's last page
 	pollDate time.Time
+	// slice is the index in the cycle's Slices the page was read from,
+	// when the cycle is split, and sliceDone whether it was that slice's
+	// last page.
+	slice     int
+	sliceDone bool
 }
 
 // stepOutput is what one page does to a cycle.
@@ -113,7 +119,13 @@ func pageStep(rc *resourceConfig, instanceID int64, prev *checkpoint.State, cy *
 		}
 		out.events = append(out.events, event.New(instanceID, rc.objectType, &r, rc.classifier.Classify(&r, deliveredBefore), pg.pollDate))
 	}
-	next.Paging, next.AfterID, next.Offset, next.LastID = pg.mode, pg.pos.AfterID, pg.pos.Offset, pg.pos.LastID
+	if len(cy.Slices) > 0 {
+		next.Slices = slices.Clone(cy.Slices)
+		sl := &next.Slices[pg.slice]
+		sl.Paging, sl.AfterID, sl.Offset, sl.LastID, sl.Done = pg.mode, pg.pos.AfterID, pg.pos.Offset, pg.pos.LastID, pg.sliceDone
+	} else {
+		next.Paging, next.AfterID, next.Offset, next.LastID = pg.mode, pg.pos.AfterID, pg.pos.Offset, pg.pos.LastID
+	}
 	if pg.done {
 		out.state = finishCycle(rc, prev, &next)
 		return out
