@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
@@ -97,6 +99,12 @@ func unexportedField(p any, name string) (any, error) {
 // apiGuard protects the streams API's requests and responses.
 type apiGuard struct {
 	marshaller *service.StreamConfigMarshaller
+	// redacted caches GET /streams/{id}'s redacted configs by the SHA-256
+	// of the config as Benthos answers it: redacting one takes milliseconds
+	// (docs/performance.md), and monitoring may read every stream often. It
+	// holds redacted configs only.
+	mu       sync.Mutex
+	redacted map[[sha256.Size]byte]json.RawMessage
 	// localHostsOnly refuses requests whose Host is a name other than
 	// localhost: on an unauthenticated loopback listener, a web page that
 	// rebinds its own name to 127.0.0.1 could otherwise read and write it.
@@ -107,6 +115,7 @@ type apiGuard struct {
 func newAPIGuard(env *service.Environment, localHostsOnly bool) *apiGuard {
 	return &apiGuard{
 		marshaller:     env.CoreConfigSchema("", "").NewStreamConfigMarshaller().SetScrubSecrets(true),
+		redacted:       map[[sha256.Size]byte]json.RawMessage{},
 		localHostsOnly: localHostsOnly,
 		// Refuses browsers' cross-origin POST, PUT, PATCH and DELETE, which
 		// a page could send to 127.0.0.1 without reading the answer.
@@ -177,13 +186,36 @@ func (g *apiGuard) streamResponse(body []byte) ([]byte, error) {
 	if err := json.Unmarshal(body, &resp); err != nil {
 		return nil, err
 	}
-	conf, secrets, err := g.redactConfig(resp["config"])
+	raw, err := json.Marshal(resp["config"])
 	if err != nil {
 		return nil, err
 	}
-	resp["config"] = redactStrings(conf, secrets)
+	key := sha256.Sum256(raw)
+	g.mu.Lock()
+	cached, ok := g.redacted[key]
+	g.mu.Unlock()
+	if !ok {
+		conf, secrets, err := g.redactConfig(resp["config"])
+		if err != nil {
+			return nil, err
+		}
+		if cached, err = json.Marshal(redactStrings(conf, secrets)); err != nil {
+			return nil, err
+		}
+		g.mu.Lock()
+		if len(g.redacted) >= maxCachedConfigs {
+			clear(g.redacted)
+		}
+		g.redacted[key] = cached
+		g.mu.Unlock()
+	}
+	resp["config"] = cached
 	return json.Marshal(resp)
 }
+
+// maxCachedConfigs bounds the cache of redacted configs; past it, the cache
+// starts again.
+const maxCachedConfigs = 4096
 
 // redactConfig scrubs the secret fields of a stream config and returns it
 // with the values it scrubbed.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"reflect"
 	"testing"
@@ -82,4 +83,43 @@ func (f *fakeRegistrar) RegisterEndpoint(path, _ string, h http.HandlerFunc) {
 		f.wrapped = map[string]bool{}
 	}
 	f.wrapped[path] = h != nil
+}
+
+// benchStreamBody is GET /streams/{id}'s answer for a stream with secrets
+// in a secret field and in a URL.
+var benchStreamBody = []byte(`{"active":true,"uptime":1.5,"uptime_str":"1.5s","config":{"input":{"revel_poller":{"base_url":"http://127.0.0.1:8081","api_key":"key-4f9a1c07","api_secret":"revel-secret-7d2e","resources":{"employees":{"url":"/resources/Employee/","id_field":"id"}}}},"output":{"http_callback":{"url":"https://rc:cb-pass-61c0@example.com/hook"}}}}`)
+
+// go test ./cmd/revel-connect -run '^$' -bench StreamResponse
+func BenchmarkStreamResponse(b *testing.B) {
+	for _, cached := range []bool{false, true} {
+		b.Run(map[bool]string{false: "first", true: "cached"}[cached], func(b *testing.B) {
+			g := newAPIGuard(environment(), true)
+			for b.Loop() {
+				if !cached {
+					clear(g.redacted)
+				}
+				if _, err := g.streamResponse(benchStreamBody); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestStreamResponseRedacts(t *testing.T) {
+	g := newAPIGuard(environment(), true)
+	for range 2 { // computed, then cached
+		out, err := g.streamResponse(benchStreamBody)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{"key-4f9a1c07", "revel-secret-7d2e", "cb-pass-61c0"} {
+			if bytes.Contains(out, []byte(secret)) {
+				t.Errorf("shows %s: %s", secret, out)
+			}
+		}
+		if !bytes.Contains(out, []byte(`"uptime":1.5`)) || !bytes.Contains(out, []byte("rc:xxxxx@example.com")) {
+			t.Errorf("answer lost its fields: %s", out)
+		}
+	}
 }
