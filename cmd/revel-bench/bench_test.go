@@ -52,3 +52,20 @@ func TestScaleRuns(t *testing.T) {
 	}
 	printScale(io.Discard, []scaleResult{r})
 }
+
+// TestFleetRuns runs a fleet of two replicas with a few tenants, then
+// stops one: every tenant ends on the other, polled once per interval.
+func TestFleetRuns(t *testing.T) {
+	const tenants = 4
+	r, err := runFleetBench(tenants, 2, 4, 300*time.Millisecond, time.Second, "", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Goroutines == 0 || r.RSSMB == 0 || r.RequestsPerPoll <= 0 {
+		t.Errorf("fleet reported %+v", r)
+	}
+	if r.Handover <= 0 || r.PolledTwice != 0 || r.AfterPoll <= 0 {
+		t.Errorf("after the handover: %+v", r)
+	}
+	printFleet(io.Discard, []fleetResult{r})
+}

@@ -101,7 +101,6 @@ type Replica struct {
 	env    *service.Environment
 	schema *service.ConfigSchema
 	cl     *kgo.Client
-	adm    *kadm.Client
 	opts   []kgo.Opt // connection options, for the state loader
 
 	// ops serialises what changes ownership and tenants: applying tenant
@@ -158,7 +157,6 @@ func New(ctx context.Context, cfg Config) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.adm = kadm.NewClient(r.cl)
 	return r, nil
 }
 
@@ -255,8 +253,8 @@ func (r *Replica) startTenant(rec *kgo.Record) {
 		log.Error("fleet: tenant refused; the others carry on. Fix the config and put it again", "partition", rec.Partition, "error", err)
 		return
 	}
-	t.run(log)
 	r.setOwned(t)
+	t.run(log, func() { r.setOwned(t) })
 	log.Info("fleet: tenant started", "partition", rec.Partition)
 }
 
@@ -308,7 +306,9 @@ func (r *Replica) partitionOf(tenant string) *partition {
 
 // assigned loads the state of newly assigned partitions and claims them
 // with a new epoch before any of their tenants starts.
-func (r *Replica) assigned(ctx context.Context, _ *kgo.Client, assigned map[string][]int32) {
+//
+// kgo may call it before NewClient has returned, so it uses cl, never r.cl.
+func (r *Replica) assigned(ctx context.Context, cl *kgo.Client, assigned map[string][]int32) {
 	parts := assigned[r.cfg.TenantsTopic]
 	if len(parts) == 0 {
 		return
@@ -316,22 +316,22 @@ func (r *Replica) assigned(ctx context.Context, _ *kgo.Client, assigned map[stri
 	r.ops.Lock()
 	defer r.ops.Unlock()
 	started := time.Now()
-	member, gen := r.cl.GroupMetadata()
+	member, gen := cl.GroupMetadata()
 	r.m.generation.Set(float64(gen))
-	recs, err := readPartitions(ctx, r.opts, r.adm, r.cfg.StateTopic, parts)
+	recs, err := readPartitions(ctx, r.opts, kadm.NewClient(cl), r.cfg.StateTopic, parts)
 	if err != nil {
 		// Without its state a partition must not run: leave the group
 		// so the partitions go to a replica that can read it.
 		r.log.Error("fleet: cannot load the state of assigned partitions; leaving the group", "partitions", parts, "error", err)
 		r.startErr = err
-		go r.cl.LeaveGroup()
+		go cl.LeaveGroup()
 		return
 	}
 	for _, n := range parts {
 		res := fold(recs[n])
 		pctx, cancel := context.WithCancel(context.Background())
 		p := &partition{
-			id: n, topic: r.cfg.StateTopic, cl: r.cl, member: member, ctx: pctx, cancel: cancel,
+			id: n, topic: r.cfg.StateTopic, cl: cl, member: member, ctx: pctx, cancel: cancel,
 			onSave: r.m.stateWrite, log: r.log,
 			epoch: newEpoch(res.maxClaim+1, gen), owned: true, entries: res.entries, tenants: map[string]*tenant{},
 		}

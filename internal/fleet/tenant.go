@@ -154,8 +154,9 @@ func (t *tenant) setState(status, problem string) {
 	t.mu.Unlock()
 }
 
-// run starts the stream; the tenant becomes failed if it stops by itself.
-func (t *tenant) run(log *slog.Logger) {
+// run starts the stream; the tenant becomes failed if it stops by itself,
+// and then calls onFail.
+func (t *tenant) run(log *slog.Logger, onFail func()) {
 	t.done = make(chan struct{})
 	t.setState(statusRunning, "")
 	go func() {
@@ -164,6 +165,7 @@ func (t *tenant) run(log *slog.Logger) {
 		if err != nil && !t.stopping.Load() && !errors.Is(err, context.Canceled) {
 			log.Error("fleet: tenant stream stopped", "tenant", t.id, "error", err)
 			t.setState(statusFailed, err.Error())
+			onFail()
 		}
 	}()
 }
