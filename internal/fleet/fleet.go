@@ -253,12 +253,15 @@ func (r *Replica) startTenant(rec *kgo.Record) {
 		log.Error("fleet: tenant refused; the others carry on. Fix the config and put it again", "partition", rec.Partition, "error", err)
 		return
 	}
-	r.setOwned(t)
 	t.run(log, func() { r.setOwned(t) })
+	r.setOwned(t)
 	log.Info("fleet: tenant started", "partition", rec.Partition)
 }
 
+// setOwned publishes t's current status in revel_fleet_tenant_owned.
 func (r *Replica) setOwned(t *tenant) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.m.owned.DeletePartialMatch(map[string]string{"tenant": t.id})
 	status, _ := t.state()
 	r.m.owned.WithLabelValues(t.id, fmt.Sprint(t.partition), status).Set(1)
