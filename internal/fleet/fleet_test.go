@@ -114,6 +114,10 @@ func TestTenantsAddedChangedRemovedAtRuntime(t *testing.T) {
 	if !strings.Contains(a.logs.String(), "tenant refused") {
 		t.Errorf("the refusal is not logged")
 	}
+	owned := ownedMetric(t, a)
+	if owned["bad"] != statusRefused || owned["first"] != statusRunning || owned["second"] != statusRunning {
+		t.Errorf("revel_fleet_tenant_owned = %v", owned)
+	}
 
 	// Changing a tenant restarts it from its checkpoint: nothing again.
 	k.put(first, "    page_size: 50\n")
@@ -153,4 +157,29 @@ func TestTenantsAddedChangedRemovedAtRuntime(t *testing.T) {
 func cycles(tn *simTenant, n int) func() bool {
 	start := tn.requests()
 	return func() bool { return tn.requests() >= start+n }
+}
+
+// ownedMetric reads revel_fleet_tenant_owned: tenant -> status.
+func ownedMetric(t *testing.T, rn *running) map[string]string {
+	t.Helper()
+	families, err := rn.m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range families {
+		if f.GetName() != "revel_fleet_tenant_owned" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if m.GetGauge().GetValue() == 1 {
+				out[labels["tenant"]] = labels["status"]
+			}
+		}
+	}
+	return out
 }
