@@ -100,6 +100,9 @@ func TestAuditDeliversChangesTheCursorMissedOnce(t *testing.T) {
 	if n := auditMissed(t, metrics); n != 2 {
 		t.Errorf("revel_poller_audit_missed_total = %v, want 2", n)
 	}
+	if n := metricValue(scrapeMetrics(t, metrics), "revel_poller_audit_ledger_ids", map[string]string{"resource": "employees"}); n != 3 {
+		t.Errorf("revel_poller_audit_ledger_ids = %v, want the 3 records delivered", n)
+	}
 	if logs := p.logs.String(); !strings.Contains(logs, "audit of employees: the cursor missed") || !strings.Contains(logs, "level=WARN") {
 		t.Errorf("no WARN naming the resource:\n%s", logs)
 	}

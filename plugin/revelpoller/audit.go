@@ -489,6 +489,7 @@ func (p *resourcePoller) finishAudit(ctx context.Context, run *auditRun) error {
 		p.metrics.commitFails.Incr(1, p.conf.objectType)
 		p.log.Errorf("audit ledger not saved: %v", err)
 	}
+	p.metrics.ledgerIDs.Set(int64(p.ledger.Len()), p.conf.objectType)
 	return nil
 }
 

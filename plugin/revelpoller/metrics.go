@@ -23,6 +23,7 @@ type metrics struct {
 	lag         *service.MetricGauge
 	known       *service.MetricGauge
 	auditMissed *service.MetricCounter
+	ledgerIDs   *service.MetricGauge
 	failures    *service.MetricCounter
 	lastError   *service.MetricGauge
 	fallbacks   *service.MetricCounter
@@ -46,6 +47,7 @@ func newMetrics(m *service.Metrics) *metrics {
 		lag:         m.NewGauge("revel_poller_cursor_lag_seconds", "resource"),
 		known:       m.NewGauge("revel_poller_known_ids", "resource"),
 		auditMissed: m.NewCounter("revel_poller_audit_missed_total", "resource"),
+		ledgerIDs:   m.NewGauge("revel_poller_audit_ledger_ids", "resource"),
 		failures:    m.NewCounter("revel_poller_poll_failures_total", "resource"),
 		lastError:   m.NewGauge("revel_poller_last_error_timestamp_seconds", "resource"),
 		fallbacks:   m.NewCounter("revel_poller_paging_fallbacks_total", "resource", "cause"),
