@@ -174,6 +174,25 @@ output:
 		t.Errorf("table:\n%s", out)
 	}
 
+	// Streams mode: the stream file has no cache_resources; -r gives them.
+	raw, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, resources := filepath.Join(dir, "acme.yaml"), filepath.Join(dir, "resources.yaml")
+	parts := strings.SplitN(string(raw), "cache_resources:", 2)
+	cache, output, _ := strings.Cut(parts[1], "output:")
+	if err := os.WriteFile(stream, []byte(parts[0]+"output:"+output), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(resources, []byte("cache_resources:"+cache), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	streamed := statusJSON(t, "-r", resources, stream)
+	if e := row(streamed, "employees"); len(streamed) != 2 || e == nil || e.Checkpoint != "stored" || e.Cursor == nil || e.Config != "acme.yaml" {
+		t.Errorf("streams mode: %s", must(json.MarshalIndent(streamed, "", " ")))
+	}
+
 	// Revel fails every request: the request is retried, the lag grows,
 	// and status says so, with when the last error was.
 	sim.SetFaultRates(revelsim.FaultRates{ServerError: 1})
