@@ -49,8 +49,8 @@ second from /metrics, whose gauge counts whole seconds, or a minute from the
 checkpoint, which an idle resource rewrites once a minute), and "failing"
 when requests to Revel have also failed (ERRORS counts failed polls, 4xx,
 5xx, retries and checkpoint write failures since the process started, with
-the time of the last error; the logs have its message). "pending" is an unfinished cycle: where it queries from, and how
-far its paging got.`,
+the time of the last error; the logs have its message). "pending" is an
+unfinished cycle: where it queries from, and how far its paging got.`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "resources", Aliases: []string{"r"}, Usage: "resources files (cache_resources) for configs that define none, as in streams mode"},
 			&cli.StringFlag{Name: "metrics", Usage: "the /metrics URL of the running revel-connect, for live lag and errors"},
