@@ -252,9 +252,19 @@ func (p *resourcePoller) startAudit() (*auditRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	pager, err := p.client.NewPager(query, idsPageSize, revelapi.Auto, revelapi.Position{})
+	// Page as the poll learned to: a resource found to ignore order_by=id
+	// is listed by offset (and judged for missed changes only), one found
+	// to honour it is not probed again.
+	mode := revelapi.Auto
+	if p.state.Paging != "" {
+		mode = p.state.Paging
+	}
+	pager, err := p.client.NewPager(query, idsPageSize, mode, revelapi.Position{})
 	if err != nil {
 		return nil, err
+	}
+	if p.state.Paging == revelapi.Keyset {
+		pager.AssumeOrdered()
 	}
 	return &auditRun{started: now, bounds: auditBounds{from: from, to: to}, pager: pager, after: math.MinInt64}, nil
 }
