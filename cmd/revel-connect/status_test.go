@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revel-connect/revel-connect/internal/checkpoint"
 	"github.com/revel-connect/revel-connect/revelsim"
 	"github.com/revel-connect/revel-connect/revelsim/revelsimtest"
 )
@@ -141,7 +142,7 @@ output:
 		return e != nil && e.Pending != nil && e.Pending.Offset > 0
 	}, conf)
 	e := row(rows, "employees")
-	if e.Tenant != "acme" || e.Key != "acme/employees" || e.Pending.Paging != "offset" || e.Paging != "offset" || e.Cursor == nil {
+	if e.Tenant != "acme" || e.Key != checkpoint.ResourceKey("acme", "employees") || e.Pending.Paging != "offset" || e.Paging != "offset" || e.Cursor == nil {
 		t.Errorf("mid-cycle employees: %+v, pending %+v", e, e.Pending)
 	}
 
