@@ -393,3 +393,51 @@ func TestAuditUnderChurnReportsEachDeletionOnce(t *testing.T) {
 		t.Fatal("the churn deleted no delivered row: the test proves nothing")
 	}
 }
+
+// fullListings returns a condition that holds once the simulator has
+// answered n more full id listings (fields=id, no date filter) than when it
+// was called.
+func fullListings(sim *revelsim.Server, n int) func() bool {
+	count := func() int {
+		c := 0
+		for _, r := range sim.Requests() {
+			if r.Query.Get("fields") == "id" && !r.Query.Has("updated_date__gte") {
+				c++
+			}
+		}
+		return c
+	}
+	start := count()
+	return func() bool { return count() >= start+n }
+}
+
+// A tenant that ignores order_by serves the full id listing
+// (audit_full_interval) in updated_date order; an id listed out of id
+// order is still listed, not deleted. Only the row really deleted is
+// reported, once.
+func TestFullListingOnATenantThatIgnoresOrderByReportsNoFalseDeletion(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{Quirks: revelsim.Quirks{IgnoreOrderBy: true}})
+	start := time.Now().Add(-time.Hour)
+	for id := int64(1); id <= 30; id++ {
+		// Newest first by id, so updated_date order is the reverse of id order.
+		at := start.Add(-time.Duration(id) * time.Minute)
+		sim.Insert("Employee", map[string]any{"id": id, "created_date": at, "updated_date": at})
+	}
+	out := &sink{}
+	p := run(t, pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", "audit_full_interval: 100ms")), out)
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool { return out.count() >= 30 })
+	eventually(t, func() string { return "full listings" }, fullListings(sim, 3))
+	if err := sim.Delete("Employee", 7); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() string { return fmt.Sprint(out.changes()) + "\n" + p.logs.String() }, func() bool { return out.changes()["employees/7/DELETED"] == 1 })
+	eventually(t, func() string { return "further full listings" }, fullListings(sim, 3))
+	for k, n := range out.changes() {
+		if strings.HasSuffix(k, "/DELETED") && k != "employees/7/DELETED" || n != 1 {
+			t.Errorf("%s delivered %d times", k, n)
+		}
+	}
+	if out.count() != 31 {
+		t.Errorf("%d deliveries, want 30 creations and 1 deletion", out.count())
+	}
+}

@@ -128,6 +128,28 @@ func offsetLength(s string) int {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
+// truncate returns the earliest instant whose rendering as a lower bound
+// matches t's: a pattern without t's smallest digits (".SSS" against
+// microsecond dates, no seconds, an epoch in seconds) renders t rounded
+// down, and the query matches rows from there. The wall clock is rendered
+// and read back in UTC, so a zone's transitions play no part; a pattern
+// that cannot be read back, or drops more than a day, is left as it is.
+func (m *macro) truncate(t time.Time) time.Time {
+	if m.kind == kindEpoch {
+		return t.Truncate(m.unit)
+	}
+	_, offset := t.In(m.loc).Zone()
+	wall := t.Add(time.Duration(offset) * time.Second).UTC()
+	back, err := m.layout.Parse(m.layout.Format(wall), time.UTC)
+	if err != nil {
+		return t
+	}
+	if cut := wall.Sub(back); cut > 0 && cut <= 24*time.Hour {
+		return t.Add(-cut)
+	}
+	return t
+}
+
 // appendValue renders the macro for a poll window [from, now].
 func (m *macro) appendValue(dst []byte, from, now time.Time) []byte {
 	switch m.kind {

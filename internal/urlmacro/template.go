@@ -143,15 +143,19 @@ func (t *Template) Render(from, now time.Time) string {
 }
 
 // Reach returns the earliest instant a lower bound rendered from from can
-// match (see timefmt.EarliestReach); suppression state must be kept back to
-// it.
+// match (see timefmt.EarliestReach, and truncate: a pattern renders only
+// the digits it has); suppression state must be kept back to it.
 func (t *Template) Reach(from time.Time) time.Time {
 	reach := from
 	for _, seg := range t.segments {
-		if seg.macro == nil || seg.macro.kind != kindLowerBound {
+		if seg.macro == nil || seg.macro.kind == kindUpperBound {
 			continue
 		}
-		if r := timefmt.EarliestReach(from, seg.macro.loc); r.Before(reach) {
+		r := from
+		if seg.macro.kind == kindLowerBound {
+			r = timefmt.EarliestReach(from, seg.macro.loc)
+		}
+		if r = seg.macro.truncate(r); r.Before(reach) {
 			reach = r
 		}
 	}
@@ -163,10 +167,14 @@ func (t *Template) Reach(from time.Time) time.Time {
 func (t *Template) ReachOver(from, to time.Time) time.Time {
 	reach := from
 	for _, seg := range t.segments {
-		if seg.macro == nil || seg.macro.kind != kindLowerBound {
+		if seg.macro == nil || seg.macro.kind == kindUpperBound {
 			continue
 		}
-		if r := timefmt.EarliestReachOver(from, to, seg.macro.loc); r.Before(reach) {
+		r := from
+		if seg.macro.kind == kindLowerBound {
+			r = timefmt.EarliestReachOver(from, to, seg.macro.loc)
+		}
+		if r = seg.macro.truncate(r); r.Before(reach) {
 			reach = r
 		}
 	}

@@ -132,6 +132,15 @@ func TestReach(t *testing.T) {
 		{"/r/?a=${nowTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss}", firstPass, firstPass},
 		{"/r/?a=${gmtDate:yyyy-MM-dd'T'HH:mm:ss}", firstPass, firstPass},
 		{"/r/?a=${epoch}", firstPass, firstPass},
+		// A pattern renders only its own digits: the query matches from
+		// the bound rounded down.
+		{"/r/?a=${DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}", summer.Add(1234567 * time.Nanosecond), summer.Add(time.Millisecond)},
+		{"/r/?a=${DateTimeZone:America/Los_Angeles:yyyy-MM-dd'T'HH:mm}", summer.Add(59 * time.Second), summer},
+		{"/r/?a=${DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss}", firstPass.Add(500 * time.Millisecond), firstPass.Add(-time.Hour)},
+		{"/r/?a=${gmtDate:yyyy-MM-dd}", summer, summer.Add(-12 * time.Hour)},
+		{"/r/?a=${DateTimeZone:PST:HH:mm}", summer.Add(30 * time.Second), summer.Add(30 * time.Second)}, // no date: not read back
+		{"/r/?a=${epoch:s}", summer.Add(999 * time.Millisecond), summer},
+		{"/r/?a=${nowTimeZone:PST:yyyy-MM-dd'T'HH:mm}", summer.Add(30 * time.Second), summer.Add(30 * time.Second)},
 		{"/r/", firstPass, firstPass},
 		{"/hubs/employee/employees?where=updated_date>='${DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss}'", firstPass, firstPass.Add(-time.Hour)},
 	}

@@ -90,9 +90,23 @@ func (p *resourcePoller) reconcile(ctx context.Context) error {
 			run.listed = append(run.listed, gjson.Get(o, "id").Int())
 		}
 	}
+	for _, n := range run.pager.Notes() {
+		if cause := "listing " + n.Cause; !p.warned[cause] {
+			if p.warned == nil {
+				p.warned = map[string]bool{}
+			}
+			p.warned[cause] = true
+			p.log.Warnf("id listing of %s: %s", p.conf.objectType, n.Message)
+		}
+	}
 	// Seen before: the last listing, and every record announced since.
 	// Keyset pages come in id order, so the listing becomes the new set
-	// as it is, without a copy.
+	// as it is, without a copy; a resource that ignores order_by=id is
+	// listed by offset, in its own order, and sorted here.
+	if !slices.IsSorted(run.listed) {
+		slices.Sort(run.listed)
+		run.listed = slices.Compact(run.listed)
+	}
 	gone := checkpoint.NewIDs(run.listedAt, idsOf(run.added)).Missing(run.listed)
 	if p.known != nil {
 		gone = append(gone, p.known.Missing(run.listed)...)

@@ -3,6 +3,8 @@ package revelpoller
 import (
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,4 +144,29 @@ func orEmpty(m map[string]int64) map[string]int64 {
 		return map[string]int64{}
 	}
 	return m
+}
+
+// A url pattern with fewer digits than Revel's dates renders the bound
+// rounded down, so the API rightly returns rows a little before it; they
+// are in the window, not a sign that the API ignores the date filter.
+func TestPageStepBoundRoundedDown(t *testing.T) {
+	c, err := parse(t, strings.Replace(fmt.Sprintf(stepConf, false), "HH:mm:ss}}", "HH:mm:ss.SSS}}", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := at("10:00").Add(600 * time.Microsecond) // rendered 10:00:00.000
+	row := func(id int, micros int) string {
+		return fmt.Sprintf(`{"id": %d, "created_date": "2026-06-01T10:00:00.%06d", "updated_date": "2026-06-01T10:00:00.%06d"}`, id, micros, micros)
+	}
+	prev := &checkpoint.State{Cursor: from, Seen: map[string]int64{"1": at("10:00").Add(300 * time.Microsecond).UnixNano()}}
+	cy := &checkpoint.Cycle{From: from, Started: at("12:00"), MaxUpdated: from, Paging: revelapi.Keyset, Seen: map[string]int64{}}
+	out := pageStep(c.resources[0], 42, prev, cy, pageRead{objects: []string{row(1, 300), row(2, 400)}, mode: revelapi.Keyset, pollDate: at("12:00")})
+	var got []string
+	for _, e := range out.events {
+		got = append(got, string(e.Type)+" "+e.ObjectID)
+	}
+	if out.outside != 0 || len(out.notes) != 0 || out.suppressed != 1 || !slices.Equal(got, []string{"CREATED 2"}) {
+		t.Errorf("events %v, suppressed %d, outside %d, notes %v; want [CREATED 2], 1 suppressed (row 1 delivered before), none outside, no notes",
+			got, out.suppressed, out.outside, out.notes)
+	}
 }
