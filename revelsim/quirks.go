@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Quirks make the tenant misbehave on purpose, one field per behaviour, so
@@ -45,6 +46,10 @@ type Quirks struct {
 	// through the rows; the deleted one is the second oldest, so every row
 	// after it shifts back.
 	Churn int
+	// LateCommit makes inserts and edits visible only some time after
+	// they are stamped, as a transaction committing late does; see
+	// SetLateCommit to change it while serving.
+	LateCommit LateCommit
 }
 
 // Profile is a named set of quirks, selectable with
@@ -65,6 +70,7 @@ var Profiles = []Profile{
 	{"drops-filters-from-next", "builds meta.next without the request's filters", Quirks{NextDropsFilters: true}},
 	{"ignores-date-filter", "ignores created_date and updated_date filters", Quirks{IgnoreDateFilters: true}},
 	{"churns", "edits, inserts and deletes a row before every later page", Quirks{Churn: -1}},
+	{"commits-late", "makes each insert and edit visible 2s after it is stamped, as a transaction committing late", Quirks{LateCommit: LateCommit{Delay: 2 * time.Second}}},
 }
 
 // LookupProfile returns the named profile's quirks.

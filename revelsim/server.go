@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "time/tzdata" // the default zone must load in minimal containers too
@@ -99,6 +100,11 @@ type Server struct {
 	mu     sync.RWMutex // guards tables and everything in them
 	tables map[string]*table
 	routes map[string]*resource // "/resources/Employee" -> resource
+	// late schedules changes made from now on; pending holds those not
+	// yet visible, in the order they were made.
+	late         LateCommit
+	pending      []pendingChange
+	listRequests atomic.Uint64
 
 	faultMu sync.Mutex
 	faults  []*Fault
@@ -122,7 +128,7 @@ type Server struct {
 // be loaded, which the embedded tzdata rules out.
 func New(opts Options) *Server {
 	s := &Server{opts: opts, zone: opts.Zone, clock: opts.Clock, defaultLimit: opts.DefaultLimit, maxLimit: opts.MaxLimit,
-		tables: map[string]*table{}, routes: map[string]*resource{}}
+		tables: map[string]*table{}, routes: map[string]*resource{}, late: opts.Quirks.LateCommit}
 	if s.zone == nil {
 		zone, err := time.LoadLocation("America/Los_Angeles")
 		if err != nil {
@@ -274,8 +280,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) int {
 		return http.StatusUnauthorized
 	}
 	if list {
+		s.commitDue(s.listRequests.Add(1))
 		return s.serveList(w, r, res, f)
 	}
+	s.commitDue(0)
 	return s.serveDetail(w, r, res, id)
 }
 

@@ -197,6 +197,10 @@ func (s *Server) Insert(resource string, fields map[string]any) int64 {
 			t.set(r, k, vals[k])
 		}
 	}
+	if s.commitLater(func() { t.add(r) }) {
+		t.nextID = max(t.nextID, id+1) // the id is taken now, as a sequence does
+		return id
+	}
 	t.add(r)
 	return id
 }
@@ -223,11 +227,16 @@ func (s *Server) Update(resource string, id int64, fields map[string]any) error 
 	if _, ok := vals["updated_date"]; !ok {
 		vals["updated_date"] = now
 	}
-	for _, k := range sortedKeys(vals) {
-		t.set(r, k, vals[k])
+	apply := func() {
+		for _, k := range sortedKeys(vals) {
+			t.set(r, k, vals[k])
+		}
+		r.enc.Store(nil)
+		t.version++
 	}
-	r.enc.Store(nil)
-	t.version++
+	if !s.commitLater(apply) {
+		apply()
+	}
 	return nil
 }
 

@@ -18,7 +18,7 @@ func TestReconciliationFindsHardDeletes(t *testing.T) {
 	}
 	dir := t.TempDir()
 	conf := pollerConf(base, dir, "", resource("timesheets", "/resources/TimeSheetEntry/", "reconcile_interval: 50ms"))
-	baseline := filepath.Join(dir, "revel_poller", "timesheets.ids")
+	baseline := filepath.Join(dir, "revel_poller.timesheets.ids")
 	baselineHas := func(n int) func() bool {
 		return func() bool {
 			b, err := os.ReadFile(baseline)
@@ -120,7 +120,7 @@ func TestCatchUpStaysWithinTheRequestBudget(t *testing.T) {
 	p := run(t, conf, out)
 	eventually(t, func() string { return fmt.Sprintf("%d delivered", out.count()) }, func() bool { return out.count() == 30 })
 	eventually(t, func() string { return "paused cycle saved" }, func() bool {
-		b, err := os.ReadFile(filepath.Join(dir, "revel_poller", "employees"))
+		b, err := os.ReadFile(filepath.Join(dir, "revel_poller.employees"))
 		return err == nil && strings.Contains(string(b), `"after_id":"30"`)
 	})
 	p.stop(t)

@@ -94,7 +94,7 @@ func TestRestartFromCheckpointDeliversNothingTwice(t *testing.T) {
 	p := run(t, conf, first)
 	eventually(t, func() string { return fmt.Sprintf("%d of 230", first.count()) }, func() bool { return first.count() == 230 })
 	eventually(t, func() string { return "checkpoint written" }, func() bool {
-		b, err := os.ReadFile(filepath.Join(dir, "revel_poller", "employees"))
+		b, err := os.ReadFile(filepath.Join(dir, "revel_poller.employees"))
 		return err == nil && strings.Contains(string(b), `"cursor"`) && !strings.Contains(string(b), `"cycle"`)
 	})
 	p.stop(t)
@@ -138,7 +138,7 @@ func TestCrashMidCycleRedeliversAtMostTheUnackedWindow(t *testing.T) {
 	p := run(t, conf, first)
 	eventually(t, func() string { return fmt.Sprintf("%d accepted", first.count()) }, func() bool { return first.count() == 300 })
 	eventually(t, func() string { return "mid-cycle checkpoint" }, func() bool {
-		b, err := os.ReadFile(filepath.Join(dir, "revel_poller", "employees"))
+		b, err := os.ReadFile(filepath.Join(dir, "revel_poller.employees"))
 		return err == nil && strings.Contains(string(b), `"after_id":"300"`)
 	})
 	p.stopWithin(t, 100*time.Millisecond)
@@ -252,10 +252,7 @@ func TestCorruptCheckpointFailsLoudly(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
 	sim.Insert("Employee", nil)
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "revel_poller"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "revel_poller", "employees"), []byte(`{"version":1,"cursor":"2026-`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "revel_poller.employees"), []byte(`{"version":1,"cursor":"2026-`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := &sink{}
@@ -263,7 +260,7 @@ func TestCorruptCheckpointFailsLoudly(t *testing.T) {
 	eventually(t, func() string { return p.logs.String() }, func() bool {
 		return strings.Count(p.logs.String(), "corrupt checkpoint") >= 2
 	})
-	if !strings.Contains(p.logs.String(), "revel_poller/employees") {
+	if !strings.Contains(p.logs.String(), "revel_poller.employees") {
 		t.Fatalf("the error does not name the checkpoint key:\n%s", p.logs.String())
 	}
 	if n := len(sim.Requests()); n != 0 || out.count() != 0 {
@@ -350,7 +347,7 @@ func TestEventsPerMessageGroupsRecordsOfOneResource(t *testing.T) {
 	}
 }
 
-func TestRecordWithoutUsableDateIsEmittedOnce(t *testing.T) {
+func TestRecordWithoutUsableDateIsEmittedOncePerVersion(t *testing.T) {
 	sim, base := startSim(t, revelsim.Options{})
 	good := sim.Insert("Employee", map[string]any{"changed_at": "2026-06-01T12:00:00"})
 	bad := sim.Insert("Employee", map[string]any{"changed_at": "last tuesday"})
@@ -379,6 +376,31 @@ func TestRecordWithoutUsableDateIsEmittedOnce(t *testing.T) {
 		if !strings.Contains(logs, fmt.Sprintf("record %d has no usable updated time", id)) {
 			t.Fatalf("record %d was not logged:\n%s", id, logs)
 		}
+	}
+
+	// Undated records do not freeze: each edit is a new version, delivered
+	// once, beside the dated record's edit.
+	for id, fields := range map[int64]map[string]any{
+		bad: {"changed_at": "next tuesday"}, missing: {"first_name": "Edited"}, good: {"changed_at": "2026-06-02T12:00:00"},
+	} {
+		if err := sim.Update("Employee", id, fields); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, func() string { return fmt.Sprint(out.changes()) }, func() bool { return out.count() == 6 })
+	eventually(t, func() string { return "no further polls" }, cycles(sim, "/resources/Employee/", 5))
+	for _, id := range []int64{good, bad, missing} {
+		want[fmt.Sprintf("employees/%d/UPDATED", id)] = 2
+	}
+	if got := out.changes(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after edits changes = %v, want %v", got, want)
+	}
+	ids := map[string]bool{}
+	for _, r := range out.all() {
+		ids[r.n.ID] = true
+	}
+	if len(ids) != 6 {
+		t.Fatalf("%d distinct event ids for 6 changes", len(ids))
 	}
 }
 

@@ -54,6 +54,7 @@ It prints a pipeline to run against it. Stop it with Ctrl-C.`,
 			&cli.DurationFlag{Name: "latency-jitter", Usage: "plus a random share of this, per response"},
 			&cli.DurationFlag{Name: "latency-per-row", Usage: "plus this for each row of the page (large pages are slow)"},
 			&cli.StringFlag{Name: "profile", Usage: "a paging misbehaviour to serve (see above); none by default"},
+			&cli.DurationFlag{Name: "late-commit", Usage: "make each insert and edit visible this long after it is stamped, as a transaction committing late (commits-late uses 2s); 0 commits at once"},
 			&cli.BoolFlag{Name: "log-requests", Usage: "log each request to stderr (secrets redacted)"},
 			&cli.BoolFlag{Name: "log-changes", Usage: "log each change the generator makes to stderr, to compare with the events a pipeline emits"},
 		},
@@ -91,6 +92,11 @@ func runSimulator(c *cli.Context) error {
 		if quirks, err = revelsim.LookupProfile(name); err != nil {
 			return fmt.Errorf("--profile: %w", err)
 		}
+	}
+	if late := c.Duration("late-commit"); late < 0 {
+		return errors.New("late-commit cannot be negative")
+	} else if late > 0 {
+		quirks.LateCommit.Delay = late
 	}
 	logger := log.New(c.App.ErrWriter, "", log.LstdFlags)
 	o := tenantOptions{addr: c.String("addr"), zone: zone, seed: c.Uint64("seed"), rate: c.Float64("rate"),

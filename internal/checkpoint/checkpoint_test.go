@@ -98,6 +98,8 @@ func (r *recordingStore) Set(_ context.Context, _ string, raw []byte) error {
 	return nil
 }
 
+func (r *recordingStore) Delete(context.Context, string) error { return nil }
+
 func (r *recordingStore) cursors() []time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -310,5 +312,76 @@ func TestIdlePollsWriteAtMostOnceAMinute(t *testing.T) {
 	ackState(&State{Cursor: at(2), Through: at(11).Add(3 * time.Second), Seen: map[string]int64{"8": 1}, Cycle: &Cycle{Paging: "keyset"}})
 	if n := len(store.cursors()); n != 5 {
 		t.Fatalf("%d writes, want every state that moved written", n)
+	}
+}
+
+func TestMoveReadsARenamedKeyOnce(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemoryStore()
+	if moved, err := Move(ctx, m, "old", "new"); moved || err != nil {
+		t.Fatalf("Move of nothing = %v, %v", moved, err)
+	}
+	if err := SaveState(ctx, m, "old", &State{Cursor: at(3)}); err != nil {
+		t.Fatal(err)
+	}
+	if moved, err := Move(ctx, m, "old", "new"); !moved || err != nil {
+		t.Fatalf("Move = %v, %v", moved, err)
+	}
+	if got, err := LoadState(ctx, m, "new"); err != nil || got == nil || !got.Cursor.Equal(at(3)) {
+		t.Fatalf("moved state = %+v, %v", got, err)
+	}
+	if raw, _ := m.Get(ctx, "old"); raw != nil {
+		t.Fatal("the old key is still stored")
+	}
+	// A newer document under the new key wins over a stale old one.
+	if err := SaveState(ctx, m, "old", &State{Cursor: at(1)}); err != nil {
+		t.Fatal(err)
+	}
+	if moved, err := Move(ctx, m, "old", "new"); moved || err != nil {
+		t.Fatalf("Move over an existing key = %v, %v", moved, err)
+	}
+	if got, _ := LoadState(ctx, m, "new"); !got.Cursor.Equal(at(3)) {
+		t.Fatalf("the new key was overwritten: %v", got.Cursor)
+	}
+}
+
+func TestInitAndFlushWriteThrough(t *testing.T) {
+	ctx := context.Background()
+	broken := errors.New("disk full")
+	store := &recordingStore{fail: broken}
+	var outcomes []error
+	tr := NewTracker(store, "k", 10, func(_ *State, err error) { outcomes = append(outcomes, err) })
+	if err := tr.Init(ctx, &State{Cursor: at(1)}); !errors.Is(err, broken) {
+		t.Fatalf("Init on a broken store = %v, want its error", err)
+	}
+	store.fail = nil
+	if err := tr.Init(ctx, &State{Cursor: at(1), Through: at(2)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Through(); !got.Equal(at(2)) {
+		t.Fatalf("Through after Init = %v", got)
+	}
+	store.mu.Lock()
+	store.fail = broken
+	store.mu.Unlock()
+	ack, err := tr.Track(ctx, &State{Cursor: at(5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack(ctx)
+	if err := tr.Flush(ctx); !errors.Is(err, broken) {
+		t.Fatalf("Flush on a broken store = %v", err)
+	}
+	store.mu.Lock()
+	store.fail = nil
+	store.mu.Unlock()
+	if err := tr.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := store.cursors(); len(c) != 2 || !c[1].Equal(at(5)) {
+		t.Fatalf("writes = %v, want the initial state then the acknowledged one", c)
+	}
+	if len(outcomes) != 3 || outcomes[0] == nil || outcomes[1] == nil || outcomes[2] != nil {
+		t.Fatalf("onSave saw %v, want two failures then a success", outcomes)
 	}
 }

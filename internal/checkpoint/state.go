@@ -26,7 +26,9 @@ type State struct {
 	Through time.Time
 	// Seen maps objectId to the updated time (Unix nanoseconds) of changes
 	// already delivered at or after the boundary a query can reach back to.
-	// Zero marks a record that carried no usable date.
+	// A negative value marks a record that carried no usable date: a hash
+	// of its text, so an edit is a new version; zero is such a record as
+	// earlier releases stored it.
 	Seen map[string]int64
 	// Cycle is set while a poll cycle is part way through, so a restart
 	// resumes it instead of starting again.

@@ -15,6 +15,27 @@ type Store interface {
 	// Get returns nil, nil when nothing is stored under key.
 	Get(ctx context.Context, key string) ([]byte, error)
 	Set(ctx context.Context, key string, value []byte) error
+	// Delete removes key; a key not stored is not an error.
+	Delete(ctx context.Context, key string) error
+}
+
+// Move copies the document under from to to, unless to already holds one,
+// and then deletes from: keys renamed by an upgrade are read once. moved
+// reports whether a document was copied. A failed delete is ignored: the
+// copy is read from then on.
+func Move(ctx context.Context, s Store, from, to string) (moved bool, err error) {
+	if raw, err := s.Get(ctx, to); err != nil || raw != nil {
+		return false, err
+	}
+	raw, err := s.Get(ctx, from)
+	if err != nil || raw == nil {
+		return false, err
+	}
+	if err := s.Set(ctx, to, raw); err != nil {
+		return false, err
+	}
+	_ = s.Delete(ctx, from)
+	return true, nil
 }
 
 // LoadState reads the state under key; nil, nil when there is none. A
@@ -79,13 +100,30 @@ func (c *CacheStore) Set(ctx context.Context, key string, value []byte) error {
 		return fmt.Errorf("checkpoint cache %q: %w", c.cache, err)
 	}
 	if errors.Is(setErr, fs.ErrNotExist) {
-		return fmt.Errorf("writing %q to cache %q: %w; the cache cannot create the directory for that key: use the atomic_file cache, which does", key, c.cache, setErr)
+		return fmt.Errorf("writing %q to cache %q: %w; the directory for that key does not exist: create it (a / in checkpoint_key is a subdirectory), or use the atomic_file cache, which creates directories", key, c.cache, setErr)
 	}
 	if setErr != nil {
 		return fmt.Errorf("writing %q to cache %q: %w", key, c.cache, setErr)
 	}
 	return nil
 }
+
+// Delete implements Store.
+func (c *CacheStore) Delete(ctx context.Context, key string) error {
+	var delErr error
+	if err := c.res.AccessCache(ctx, c.cache, func(cache service.Cache) {
+		delErr = cache.Delete(ctx, key)
+	}); err != nil {
+		return fmt.Errorf("checkpoint cache %q: %w", c.cache, err)
+	}
+	if delErr != nil && !errors.Is(delErr, service.ErrKeyNotFound) && !errors.Is(delErr, fs.ErrNotExist) {
+		return fmt.Errorf("deleting %q from cache %q: %w", key, c.cache, delErr)
+	}
+	return nil
+}
+
+// Name is the cache resource's label, for messages.
+func (c *CacheStore) Name() string { return c.cache }
 
 // MemoryStore keeps checkpoints in process memory only: a restart begins
 // again from start_from.
@@ -110,6 +148,14 @@ func (m *MemoryStore) Get(_ context.Context, key string) ([]byte, error) {
 func (m *MemoryStore) Set(_ context.Context, key string, value []byte) error {
 	m.mu.Lock()
 	m.values[key] = value
+	m.mu.Unlock()
+	return nil
+}
+
+// Delete implements Store.
+func (m *MemoryStore) Delete(_ context.Context, key string) error {
+	m.mu.Lock()
+	delete(m.values, key)
 	m.mu.Unlock()
 	return nil
 }

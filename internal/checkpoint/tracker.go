@@ -53,6 +53,38 @@ func (t *Tracker) Track(ctx context.Context, snap *State) (ack func(context.Cont
 	}, nil
 }
 
+// Init writes st, the state polling resumes from, before anything is
+// tracked: a store that cannot be written is found before the first poll,
+// not after the first delivery. st counts as acknowledged and saved.
+func (t *Tracker) Init(ctx context.Context, st *State) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := SaveState(ctx, t.store, t.key, st); err != nil {
+		return err
+	}
+	t.acked, t.saved = st, st
+	return nil
+}
+
+// Flush writes the latest acknowledged state again, whether or not it was
+// saved: a write that succeeds proves the store works again. onSave sees
+// the outcome.
+func (t *Tracker) Flush(ctx context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.acked == nil {
+		return nil
+	}
+	err := SaveState(ctx, t.store, t.key, t.acked)
+	if err == nil {
+		t.saved = t.acked
+	}
+	if t.onSave != nil {
+		t.onSave(t.acked, err)
+	}
+	return err
+}
+
 // Through is the Through of the latest acknowledged state: every change
 // before it is delivered. Zero until a state is acknowledged.
 func (t *Tracker) Through() time.Time {

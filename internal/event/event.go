@@ -97,7 +97,8 @@ func New(instanceID int64, objectType string, r *record.Record, t Type, pollDate
 	e.DateText = e.Date.UTC().Format(time.RFC3339Nano)
 	version := e.DateText
 	if r.VersionErr != nil {
-		version = r.VersionText
+		// Each edit of an undated record is a change of its own.
+		version = r.VersionText + "#" + strconv.FormatUint(r.RawHash, 16)
 	}
 	e.ID = NewID(instanceID, objectType, r.ID, version, t)
 	return e

@@ -110,6 +110,11 @@ func TestNewUsesPollDateWhenUpdatedIsMissing(t *testing.T) {
 	if again.ID != e.ID {
 		t.Fatal("an undated change got a new id on the next poll")
 	}
+	edited := r
+	edited.Raw, edited.RawHash = `{"id":5,"name":"x"}`, 42
+	if New(1, "employees", &edited, Updated, poll).ID == e.ID {
+		t.Fatal("an edit of an undated record kept the id of the previous version")
+	}
 	dated := record.Record{ID: "5", Version: base, Updated: base, Raw: `{"id":5}`}
 	if d := New(1, "employees", &dated, Updated, poll); !d.Date.Equal(base) || d.ID == e.ID {
 		t.Fatalf("dated event = %+v", d)

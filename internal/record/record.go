@@ -46,11 +46,15 @@ type Record struct {
 	Version     time.Time
 	VersionText string
 	VersionErr  error
-	Updated     time.Time
-	UpdatedErr  error
-	Created     time.Time
-	CreatedErr  error
-	Deleted     bool
+	// RawHash is the 64-bit FNV-1a hash of Raw, set only when VersionErr
+	// is: it tells the record's versions apart instead, as any edit
+	// changes the text.
+	RawHash    uint64
+	Updated    time.Time
+	UpdatedErr error
+	Created    time.Time
+	CreatedErr error
+	Deleted    bool
 }
 
 // ErrMissing reports a field absent from a record (or null).
@@ -78,10 +82,24 @@ func (f *Fields) Read(raw string) Record {
 	} else {
 		r.VersionText, r.Version, r.VersionErr = createdText, r.Created, r.CreatedErr
 	}
+	if r.VersionErr != nil {
+		r.RawHash = fnv64a(raw)
+	}
 	if !f.Deleted.IsZero() {
 		r.Deleted = matches(values[3], f.DeletedValue)
 	}
 	return r
+}
+
+// fnv64a is FNV-1a: stable across processes and releases, unlike maphash,
+// as versions derived from it are kept in checkpoints.
+func fnv64a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 // lookup sets values[i] to what paths[i] selects in raw, as gjson.Get

@@ -101,6 +101,18 @@ func TestRead(t *testing.T) {
 	if r.ID != "abc" || !errors.Is(r.UpdatedErr, ErrMissing) || !errors.Is(r.VersionErr, ErrMissing) || r.CreatedErr == nil || errors.Is(r.CreatedErr, ErrMissing) || !r.Deleted {
 		t.Errorf("Read of bad dates = %+v", r)
 	}
+	if r.RawHash == 0 {
+		t.Error("an undated record has no RawHash")
+	}
+	if edited := f.Read(`{"id":"abc","updated_date":null,"created_date":"tomorrow","deleted":"false"}`); edited.RawHash == r.RawHash {
+		t.Error("an edit of an undated record kept its RawHash")
+	}
+	if again := f.Read(`{"id":"abc","updated_date":null,"created_date":"tomorrow","deleted":"true"}`); again.RawHash != r.RawHash {
+		t.Error("the same text hashed differently")
+	}
+	if dated := f.Read(raw); dated.RawHash != 0 {
+		t.Error("a dated record carries a RawHash")
+	}
 	r = f.Read(`{"updated_date":"2018-08-20T17:39:00"}`)
 	if r.ID != "" || r.UpdatedErr != nil || !errors.Is(r.CreatedErr, ErrMissing) || r.Deleted {
 		t.Errorf("Read without id = %+v", r)

@@ -180,6 +180,11 @@ func (it item) isNumeric() bool {
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
+// Naive reports whether text in the layout names a wall clock without its
+// zone: no zone letter and no epoch unit. Such text means an instant only
+// together with a zone, which reader and writer must agree on.
+func (l *Layout) Naive() bool { return !l.hasZone && l.epochUnit == 0 }
+
 // String returns the pattern the layout was compiled from.
 func (l *Layout) String() string { return l.pattern }
 

@@ -22,8 +22,17 @@ type fields struct {
 //
 // It is lenient where Revel needs it: an S-run takes 1 to 9 digits as a
 // decimal fraction, a '.' or ',' before an S-run may be missing together
-// with the fraction, and when the pattern has no zone letter a trailing zone
-// designator ("Z", "+07:00", "-0800") is honoured.
+// with the fraction, a fraction after seconds is read even when the pattern
+// has none (Revel writes "17:31:07.637840" for "HH:mm:ss"; Java would ignore
+// the rest, which we read as the fraction it is), and when the pattern has
+// no zone letter a trailing zone designator ("Z", "+07:00", "-0800") is
+// honoured.
+//
+// Zone text in z and Z fields is read as Java's SimpleDateFormat reads it:
+// an offset (-0800, -08:00, GMT-08:00, GMT), or a zone name, which stands
+// for a fixed offset: a standard-time name such as PST is the zone's
+// standard offset even in summer, a daylight name such as PDT its daylight
+// offset. Names are looked up in loc first, then in a table of common ones.
 func (l *Layout) Parse(value string, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -54,7 +63,7 @@ func (l *Layout) Parse(value string, loc *time.Location) (time.Time, error) {
 		utc := time.Date(f.year, time.Month(f.month), f.day, f.hour, f.minute, f.second, f.nsec, time.UTC)
 		return utc.Add(-time.Duration(f.offset) * time.Second).In(loc), nil
 	case f.zoneAbbr != "":
-		t, ok := resolveAbbreviation(&f, loc)
+		t, ok := resolveZoneName(&f, loc)
 		if !ok {
 			return time.Time{}, l.parseError(value, fmt.Sprintf("unknown time zone %q", f.zoneAbbr))
 		}
@@ -115,9 +124,44 @@ func (l *Layout) parseItems(value string, f *fields) (int, error) {
 				return 0, err
 			}
 			pos += n
+			if it.field == fieldSecond && !l.fractionNext(i) {
+				pos += readFraction(value[pos:], f)
+			}
 		}
 	}
 	return pos, nil
+}
+
+// fractionNext reports whether the pattern itself reads what follows the
+// seconds item at i: a fraction, or a literal starting with its separator.
+func (l *Layout) fractionNext(i int) bool {
+	if i+1 >= len(l.items) {
+		return false
+	}
+	next := &l.items[i+1]
+	switch next.field {
+	case fieldFraction:
+		return true
+	case fieldLiteral:
+		return next.literal[0] == '.' || next.literal[0] == ','
+	}
+	return false
+}
+
+// readFraction reads a '.' or ',' and up to 9 digits (further digits are
+// dropped, beyond a nanosecond) into f and returns the bytes consumed; 0
+// when s does not start with a separator and a digit.
+func readFraction(s string, f *fields) int {
+	if len(s) < 2 || (s[0] != '.' && s[0] != ',') || !isDigit(s[1]) {
+		return 0
+	}
+	v, n := readDigits(s[1:], 9)
+	f.nsec = v * pow10[9-n]
+	n++
+	for n < len(s) && isDigit(s[n]) {
+		n++
+	}
+	return n
 }
 
 var pow10 = [...]int{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000}
@@ -233,14 +277,20 @@ func matchName(s string, names []string) (index, n int) {
 	return 0, 0
 }
 
-// parseZoneText reads an offset, "Z", GMT±hh:mm, or (for z) an abbreviation.
+// parseZoneText reads zone text: "Z" or an offset for every zone letter;
+// for z and Z also GMT, UTC or UT with an optional offset, and a zone name,
+// as Java's SimpleDateFormat accepts general time zones for both.
 func parseZoneText(s string, kind field, f *fields) (int, bool) {
 	if offset, n, ok := parseOffset(s); ok {
 		f.offset, f.hasOffset = offset, true
 		return n, true
 	}
-	if kind != fieldZoneName {
+	if kind == fieldZoneISO {
 		return 0, false
+	}
+	if name, offset, ok := longZoneName(s); ok {
+		f.offset, f.hasOffset = offset, true
+		return len(name), true
 	}
 	letters := 0
 	for letters < len(s) && isASCIILetter(s[letters]) {
@@ -255,30 +305,21 @@ func parseZoneText(s string, kind field, f *fields) (int, bool) {
 			f.offset, f.hasOffset = offset, true
 			return letters + n, true
 		}
+		f.offset, f.hasOffset = 0, true
+		return letters, true
 	}
 	f.zoneAbbr = name
 	return letters, true
 }
 
-// resolveAbbreviation resolves a wall time written with a zone abbreviation.
-// An abbreviation of loc picks the matching side of a DST transition ("01:30
-// PST" is the second pass); any other is looked up with LoadZone.
-func resolveAbbreviation(f *fields, loc *time.Location) (time.Time, bool) {
-	if t, ok := matchAbbreviation(f, loc); ok {
-		return t, true
-	}
-	zone, err := LoadZone(f.zoneAbbr)
-	if err != nil {
-		return time.Time{}, false
-	}
-	if t, ok := matchAbbreviation(f, zone); ok {
-		return t, true
-	}
-	return WallTime(zone, f.year, time.Month(f.month), f.day, f.hour, f.minute, f.second, f.nsec), true
-}
-
-func matchAbbreviation(f *fields, loc *time.Location) (time.Time, bool) {
+// resolveZoneName resolves a wall time written with a zone name to the
+// fixed offset Java gives that name. loc's own names come first: at the
+// wall time itself (which covers historical names such as LMT), then
+// anywhere in that year (PST in July is still -08:00). Other names come
+// from zoneNames.
+func resolveZoneName(f *fields, loc *time.Location) (time.Time, bool) {
 	wall := time.Date(f.year, time.Month(f.month), f.day, f.hour, f.minute, f.second, f.nsec, time.UTC)
+	at := func(offset int) time.Time { return wall.Add(-time.Duration(offset) * time.Second) }
 	guess := WallTime(loc, f.year, time.Month(f.month), f.day, f.hour, f.minute, f.second, f.nsec)
 	start, end := guess.ZoneBounds()
 	_, offset := guess.Zone()
@@ -290,12 +331,75 @@ func matchAbbreviation(f *fields, loc *time.Location) (time.Time, bool) {
 		_, candidates[2] = end.Zone()
 	}
 	for _, candidate := range candidates {
-		t := wall.Add(-time.Duration(candidate) * time.Second).In(loc)
+		t := at(candidate).In(loc)
 		if name, got := t.Zone(); got == candidate && strings.EqualFold(name, f.zoneAbbr) {
 			return t, true
 		}
 	}
+	for month := time.January; month <= time.December; month++ {
+		if name, offset := time.Date(f.year, month, 1, 12, 0, 0, 0, loc).Zone(); strings.EqualFold(name, f.zoneAbbr) {
+			return at(offset), true
+		}
+	}
+	for _, z := range zoneNames {
+		if strings.EqualFold(z.name, f.zoneAbbr) {
+			return at(z.offset), true
+		}
+	}
 	return time.Time{}, false
+}
+
+// zoneName is a zone name and the fixed offset (seconds east of UTC) Java's
+// SimpleDateFormat parses it as: standard names are standard time all year,
+// daylight names daylight time.
+type zoneName struct {
+	name   string
+	offset int
+}
+
+// zoneNames are the common short names of Java's English zone strings
+// (java.text.DateFormatSymbols.getZoneStrings) that a tenant's zone does
+// not already name. Ambiguous ones (BST, IST, CST outside the US) follow
+// Java's US-first resolution.
+var zoneNames = [...]zoneName{
+	{"PST", -8 * 3600}, {"PDT", -7 * 3600},
+	{"MST", -7 * 3600}, {"MDT", -6 * 3600},
+	{"CST", -6 * 3600}, {"CDT", -5 * 3600},
+	{"EST", -5 * 3600}, {"EDT", -4 * 3600},
+	{"AKST", -9 * 3600}, {"AKDT", -8 * 3600},
+	{"HST", -10 * 3600}, {"HDT", -9 * 3600},
+	{"AST", -4 * 3600}, {"ADT", -3 * 3600},
+	{"NST", -(3*3600 + 1800)}, {"NDT", -(2*3600 + 1800)},
+	{"WET", 0}, {"WEST", 3600}, {"BST", 3600},
+	{"CET", 3600}, {"CEST", 2 * 3600},
+	{"EET", 2 * 3600}, {"EEST", 3 * 3600},
+	{"MSK", 3 * 3600}, {"IST", 5*3600 + 1800},
+	{"ICT", 7 * 3600}, {"SGT", 8 * 3600}, {"HKT", 8 * 3600}, {"AWST", 8 * 3600},
+	{"JST", 9 * 3600}, {"KST", 9 * 3600},
+	{"ACST", 9*3600 + 1800}, {"ACDT", 10*3600 + 1800},
+	{"AEST", 10 * 3600}, {"AEDT", 11 * 3600},
+	{"NZST", 12 * 3600}, {"NZDT", 13 * 3600},
+}
+
+// longZoneNames are the long names Java's z also parses.
+var longZoneNames = [...]zoneName{
+	{"Pacific Standard Time", -8 * 3600}, {"Pacific Daylight Time", -7 * 3600},
+	{"Mountain Standard Time", -7 * 3600}, {"Mountain Daylight Time", -6 * 3600},
+	{"Central Standard Time", -6 * 3600}, {"Central Daylight Time", -5 * 3600},
+	{"Eastern Standard Time", -5 * 3600}, {"Eastern Daylight Time", -4 * 3600},
+	{"Alaska Standard Time", -9 * 3600}, {"Alaska Daylight Time", -8 * 3600},
+	{"Hawaii Standard Time", -10 * 3600}, {"Hawaii Daylight Time", -9 * 3600},
+	{"Greenwich Mean Time", 0}, {"Coordinated Universal Time", 0},
+}
+
+// longZoneName matches a long zone name at the start of s.
+func longZoneName(s string) (string, int, bool) {
+	for _, z := range longZoneNames {
+		if len(s) >= len(z.name) && strings.EqualFold(s[:len(z.name)], z.name) {
+			return z.name, z.offset, true
+		}
+	}
+	return "", 0, false
 }
 
 // validate range-checks the parsed fields; Java's lenient roll-over would

@@ -179,3 +179,23 @@ func atoi(s string) int {
 	}
 	return v
 }
+
+// SameClock reports whether a and b read the same wall clock at from and on
+// the first of each of the 12 months after it: zones that differ only in
+// name (PST and America/Los_Angeles) agree, zones that differ in offset or
+// daylight rules do not.
+func SameClock(a, b *time.Location, from time.Time) bool {
+	for i := 0; i <= 12; i++ {
+		t := from
+		if i > 0 {
+			y, m, _ := from.Date()
+			t = time.Date(y, m+time.Month(i), 1, 12, 0, 0, 0, time.UTC)
+		}
+		_, x := t.In(a).Zone()
+		_, y := t.In(b).Zone()
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

@@ -128,3 +128,26 @@ func TestLoadZoneCachesLocations(t *testing.T) {
 		t.Errorf("cached LoadZone allocates %v times", allocs)
 	}
 }
+
+func TestSameClock(t *testing.T) {
+	from := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	la := mustZone(t, "America/Los_Angeles")
+	for _, tt := range []struct {
+		a, b string
+		same bool
+	}{
+		{"PST", "America/Los_Angeles", true},
+		{"UTC", "GMT", true},
+		{"PST", "UTC", false},
+		{"PST", "-08:00", false}, // agree in winter only
+		{"EST", "America/New_York", false},
+		{"America/Phoenix", "MST", true},
+	} {
+		if got := SameClock(mustZone(t, tt.a), mustZone(t, tt.b), from); got != tt.same {
+			t.Errorf("SameClock(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.same)
+		}
+	}
+	if !SameClock(la, la, from) {
+		t.Error("a zone differs from itself")
+	}
+}

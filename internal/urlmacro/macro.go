@@ -19,6 +19,7 @@ const (
 )
 
 type macro struct {
+	text   string // as written, "${...}"
 	kind   macroKind
 	loc    *time.Location
 	layout *timefmt.Layout

@@ -28,8 +28,19 @@ import (
 type Template struct {
 	text       string
 	translated bool
+	widened    []string
 	segments   []segment
 	sizeHint   int
+}
+
+// NaiveMacro is a date macro that renders a wall clock without its zone:
+// the API reads it in the tenant's zone, so Zone must be that zone.
+type NaiveMacro struct {
+	Text    string // as written, e.g. ${gmtDate:yyyy-MM-dd'T'HH:mm:ss}
+	Pattern string // its date pattern, e.g. yyyy-MM-dd'T'HH:mm:ss
+	Zone    *time.Location
+	// Now marks ${nowTimeZone:...}, the poll time rather than the cursor.
+	Now bool
 }
 
 // segment is literal text, or a macro when macro is non-nil.
@@ -60,10 +71,87 @@ func Parse(raw string) (*Template, error) {
 	if err := checkPaging(t.text); err != nil {
 		return nil, err
 	}
+	var err error
+	if t.text, t.widened, err = widenStrictBounds(t.text); err != nil {
+		return nil, err
+	}
 	if err := t.parseSegments(); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// widenStrictBounds makes each strict lower bound on a macro inclusive,
+// field__gt=${...} becoming field__gte=${...}, and returns the keys it
+// changed. A strict bound at the cursor skips a row stamped at the cursor
+// but visible only after the poll; an inclusive one returns again the rows
+// at the cursor already delivered, which suppression drops.
+func widenStrictBounds(text string) (string, []string, error) {
+	path, query, ok := strings.Cut(text, "?")
+	if !ok {
+		return text, nil, nil
+	}
+	params, err := splitOutsideMacros(query, '&')
+	if err != nil {
+		return "", nil, err
+	}
+	var widened []string
+	for i, param := range params {
+		key, value, _ := strings.Cut(param, "=")
+		if !strings.HasSuffix(key, "__gt") {
+			continue
+		}
+		if lower, err := holdsLowerBound(value); err != nil {
+			return "", nil, err
+		} else if lower {
+			widened = append(widened, key)
+			params[i] = key + "e=" + value
+		}
+	}
+	if widened == nil {
+		return text, nil, nil
+	}
+	return path + "?" + strings.Join(params, "&"), widened, nil
+}
+
+// holdsLowerBound reports whether value holds a macro that renders the
+// poll's lower bound (any but nowTimeZone).
+func holdsLowerBound(value string) (bool, error) {
+	for {
+		start := strings.Index(value, "${")
+		if start < 0 {
+			return false, nil
+		}
+		end, err := macroEnd(value, start)
+		if err != nil {
+			return false, err
+		}
+		m, err := parseMacro(value[start:end])
+		if err != nil {
+			return false, err
+		}
+		if m.kind != kindUpperBound {
+			return true, nil
+		}
+		value = value[end:]
+	}
+}
+
+// Widened returns the url's strict lower bounds (field__gt, or a hub
+// where clause's field>) that are queried inclusively instead, as
+// field__gte: the caller tells the user once.
+func (t *Template) Widened() []string { return t.widened }
+
+// NaiveMacros returns the date macros that render naive wall-clock text,
+// with the zone each renders in.
+func (t *Template) NaiveMacros() []NaiveMacro {
+	var out []NaiveMacro
+	for _, seg := range t.segments {
+		if m := seg.macro; m != nil && m.kind != kindEpoch && m.layout.Naive() {
+			out = append(out, NaiveMacro{Text: m.text, Pattern: m.layout.String(), Zone: m.loc, Now: m.kind == kindUpperBound})
+		}
+	}
+	return out
 }
 
 func (t *Template) parseSegments() error {
@@ -81,6 +169,7 @@ func (t *Template) parseSegments() error {
 		if err != nil {
 			return err
 		}
+		m.text = text[start:end]
 		if start > 0 {
 			t.segments = append(t.segments, segment{literal: text[:start]})
 		}

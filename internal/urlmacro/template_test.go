@@ -266,3 +266,46 @@ func TestEscapeForBenthos(t *testing.T) {
 		}
 	}
 }
+
+func TestStrictLowerBoundsAreWidened(t *testing.T) {
+	tests := []struct {
+		raw, want string
+		widened   []string
+	}{
+		{"/r/?updated_date__gt=${DateTimeZone:UTC:yyyy-MM-dd'T'HH:mm:ss.SSSSSS}",
+			"/r/?updated_date__gte=${DateTimeZone:UTC:yyyy-MM-dd'T'HH:mm:ss.SSSSSS}", []string{"updated_date__gt"}},
+		{"/r/?a=1&created_date__gt=${epoch:s}&b=2", "/r/?a=1&created_date__gte=${epoch:s}&b=2", []string{"created_date__gt"}},
+		{"/hubs/employee/employees?where=updated_date>'${gmtDate:yyyy-MM-dd}'",
+			"/resources/Employee/?updated_date__gte=${gmtDate:yyyy-MM-dd}", []string{"updated_date__gt"}},
+		// Already inclusive, an upper bound, or a fixed value: kept.
+		{"/r/?updated_date__gte=${gmtDate:HH}", "/r/?updated_date__gte=${gmtDate:HH}", nil},
+		{"/r/?updated_date__gt=${nowTimeZone:UTC:HH}", "/r/?updated_date__gt=${nowTimeZone:UTC:HH}", nil},
+		{"/r/?id__gt=5", "/r/?id__gt=5", nil},
+		{"/r/?updated_date__lt=${gmtDate:HH}", "/r/?updated_date__lt=${gmtDate:HH}", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			tmpl := mustParse(t, tt.raw)
+			if tmpl.String() != tt.want || strings.Join(tmpl.Widened(), ",") != strings.Join(tt.widened, ",") {
+				t.Errorf("String() = %q, Widened() = %v; want %q, %v", tmpl.String(), tmpl.Widened(), tt.want, tt.widened)
+			}
+		})
+	}
+	got := mustParse(t, "/r/?updated_date__gt=${DateTimeZone:UTC:yyyy-MM-dd'T'HH:mm:ss}").Render(winterFrom, winterNow)
+	if got != "/r/?updated_date__gte=2026-01-15T17%3A31%3A07" {
+		t.Errorf("Render = %q", got)
+	}
+}
+
+func TestNaiveMacros(t *testing.T) {
+	tmpl := mustParse(t, "/r/?a=${DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss}&b=${gmtDate:yyyy-MM-dd'T'HH:mm:ssXXX}"+
+		"&c=${epoch}&d=${nowTimeZone:EST:HH:mm}&e=${gmtDate:HH}&f=${date:milliseconds}")
+	var got []string
+	for _, m := range tmpl.NaiveMacros() {
+		got = append(got, m.Text+"@"+m.Zone.String())
+	}
+	want := "${DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss}@America/Los_Angeles ${nowTimeZone:EST:HH:mm}@EST ${gmtDate:HH}@UTC"
+	if strings.Join(got, " ") != want {
+		t.Errorf("NaiveMacros = %v, want %s", got, want)
+	}
+}

@@ -43,6 +43,9 @@ type config struct {
 	maxRequests      int
 	backfill         int // backfill_concurrency
 	backoff          revelapi.Backoff
+	// notes are problems that do not stop the input, logged at startup
+	// (see lintProblems for why lint leaves them out).
+	notes []string
 }
 
 // oauth2Config is Revel API Platform authentication.
@@ -163,6 +166,7 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 		if rc.pollDelay < 0 {
 			rc.pollDelay = pollDelay
 		}
+		c.notes = append(c.notes, zoneNotes(rc, "resources."+name, time.Now())...)
 		c.resources = append(c.resources, rc)
 	}
 

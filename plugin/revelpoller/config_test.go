@@ -45,7 +45,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := c.resources[0]
-	if c.baseURL != "https://acme.revelup.com" || r.interval != 15*time.Minute || r.pageSize != 100 || r.pollDelay != 0 ||
+	if c.baseURL != "https://acme.revelup.com" || r.interval != 15*time.Minute || r.pageSize != 100 || r.pollDelay != time.Minute ||
 		r.paging != revelapi.Auto || r.hubKey != "employee" || r.classifier.CreatedTolerance != time.Second ||
 		c.eventsPerMessage != 1 || c.elementKey != "revel" || c.checkpointKey != "revel_poller" || c.timeout != 30*time.Second ||
 		c.maxUnackedPages != 8 || c.backoff.Initial != time.Second || c.backoff.Max != time.Minute {
@@ -278,4 +278,58 @@ func TestFilterByUpdatedDateAndReconcile(t *testing.T) {
 			t.Errorf("%q: reconcile = %v, want %v", tc.extra, r.reconcile, tc.reconcile)
 		}
 	}
+}
+
+func TestZoneNotes(t *testing.T) {
+	for _, tc := range []struct {
+		name, resource string
+		want           string // "" = no note
+	}{
+		{"matching zones", "url: /r/?updated_date__gte=${{DateTimeZone:America/Los_Angeles:yyyy-MM-dd'T'HH:mm:ss}}", ""},
+		{"gmtDate on PST dates", "url: /r/?updated_date__gte=${{gmtDate:yyyy-MM-dd'T'HH:mm:ss}}",
+			"resources.employees.url: ${gmtDate:yyyy-MM-dd'T'HH:mm:ss} renders UTC wall-clock time, but resources.employees.dates_configuration.updated_date_timezone reads Revel's dates as America/Los_Angeles time; Revel reads the url's value in the tenant's zone, so each query starts hours away from the cursor and changes are missed. Render the macro in the tenant's zone, e.g. ${{DateTimeZone:America/Los_Angeles:yyyy-MM-dd'T'HH:mm:ss}}"},
+		{"a fixed offset, right in winter only", "url: /r/?updated_date__gte=${{DateTimeZone:-8:00:HH:mm}}", "e.g. ${{DateTimeZone:America/Los_Angeles:HH:mm}}"},
+		{"an upper bound", "url: /r/?updated_date__gte=${{DateTimeZone:PST:HH:mm}}&updated_date__lt=${{nowTimeZone:UTC:HH:mm}}", "e.g. ${{nowTimeZone:America/Los_Angeles:HH:mm}}"},
+		{"gmtDate on UTC dates", "url: /r/?updated_date__gte=${{gmtDate:HH:mm}}\ndates_configuration: {updated_date_timezone: UTC}", ""},
+		{"an offset in the value", "url: /r/?updated_date__gte=${{gmtDate:yyyy-MM-dd'T'HH:mm:ssXXX}}", ""},
+		{"epoch", "url: /r/?updated_date__gte=${{epoch}}", ""},
+		{"dates with their own zone", "url: /r/?updated_date__gte=${{gmtDate:HH:mm}}\ndates_configuration: {updated_date_format: yyyy-MM-dd'T'HH:mm:ssXXX}", ""},
+		{"by created date", "url: /r/?created_date__gte=${{gmtDate:HH:mm}}\nfilter_by_updated_date: false", "created_date_timezone reads"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse(t, "subdomain: acme\nresources:\n  employees:\n    id_field: id\n"+indentLines(tc.resource, "    "))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(c.notes, "\n")
+			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+				t.Fatalf("notes = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTenantZoneMismatches(t *testing.T) {
+	c, err := parse(t, "subdomain: acme\nresources:\n  employees:\n    id_field: id\n    url: /r/?updated_date__gte=${{gmtDate:HH:mm}}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	got := tenantZoneMismatches(c.resources[0], la, now)
+	if len(got) != 1 || got[0] != "the url macro ${gmtDate:HH:mm} renders UTC" {
+		t.Fatalf("against Los Angeles: %q", got)
+	}
+	got = tenantZoneMismatches(c.resources[0], time.UTC, now)
+	if len(got) != 1 || got[0] != "dates_configuration.updated_date_timezone is America/Los_Angeles" {
+		t.Fatalf("against UTC: %q", got)
+	}
+}
+
+func indentLines(s, prefix string) string {
+	lines := strings.Split(s, "\n")
+	for i := range lines {
+		lines[i] = prefix + lines[i]
+	}
+	return strings.Join(lines, "\n") + "\n"
 }

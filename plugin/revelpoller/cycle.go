@@ -140,6 +140,9 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 			c.Slices = split
 			cy = &c
 		}
+		if p.unsaved() {
+			return errUnsaved
+		}
 		if p.input.maxRequests > 0 && pages >= p.input.maxRequests {
 			return errBudget
 		}

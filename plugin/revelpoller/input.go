@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -54,11 +55,13 @@ type input struct {
 
 	deliveries chan delivery
 	// rejectedNow wakes ReadBatch when a resource's credentials are
-	// rejected, so the input reports itself disconnected (not ready).
+	// rejected or its checkpoints cannot be saved, so the input reports
+	// itself disconnected (not ready).
 	rejectedNow chan struct{}
 
 	mu       sync.Mutex
-	rejected map[string]bool // resources whose credentials Revel rejects
+	rejected map[string]bool  // resources whose credentials Revel rejects
+	unsaved  map[string]error // resources whose checkpoints cannot be saved
 	pollers  []*resourcePoller
 	cancel   context.CancelFunc
 	done     sync.WaitGroup
@@ -71,7 +74,16 @@ func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) 
 	}
 	in := &input{
 		conf: conf, res: res, log: res.Logger(), metrics: newMetrics(res.Metrics()),
-		deliveries: make(chan delivery), rejectedNow: make(chan struct{}, 1), rejected: map[string]bool{},
+		deliveries: make(chan delivery), rejectedNow: make(chan struct{}, 1), rejected: map[string]bool{}, unsaved: map[string]error{},
+	}
+	for _, note := range conf.notes {
+		in.log.Warn(note)
+	}
+	for _, rc := range conf.resources {
+		for _, key := range rc.url.Widened() {
+			in.log.Warnf("resources.%s.url: %s is a strict lower bound, which would skip a row stamped at the cursor but visible only after a poll; querying %se instead (rows at the cursor already delivered are suppressed). Write %se to silence this",
+				rc.objectType, key, key, key)
+		}
 	}
 	if conf.rateLimit != "" && !res.HasRateLimit(conf.rateLimit) {
 		return nil, fmt.Errorf("rate_limit: no rate_limit resource named %q", conf.rateLimit)
@@ -88,16 +100,25 @@ func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) 
 	return in, nil
 }
 
-// Connect loads every resource's checkpoint and starts polling. A checkpoint
-// that cannot be read stops the input here, loudly, rather than silently
-// starting over. Once polling, Connect fails while Revel rejects the
-// credentials, which keeps the input, and /ready, not ready.
+// Connect loads every resource's checkpoint, writes it back to prove the
+// cache takes writes, and starts polling. A checkpoint that cannot be read
+// or written stops the input here, loudly, rather than silently starting
+// over or polling without saving. Once polling, Connect fails while Revel
+// rejects the credentials or the cache refuses checkpoints (each call
+// tries the write again), which keeps the input, and /ready, not ready.
 func (in *input) Connect(ctx context.Context) error {
 	in.mu.Lock()
-	defer in.mu.Unlock()
 	if in.cancel != nil {
-		return in.credentialsErr()
+		pollers := in.pollers
+		in.mu.Unlock()
+		for _, p := range pollers {
+			p.retrySave(ctx)
+		}
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		return errors.Join(in.credentialsErr(), in.unsavedErr())
 	}
+	defer in.mu.Unlock()
 	auth := in.auth()
 	now := time.Now()
 	var pollers []*resourcePoller
@@ -124,6 +145,9 @@ func (in *input) Connect(ctx context.Context) error {
 // resource without a checkpoint starts from.
 func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelapi.Auth, now time.Time) (*resourcePoller, error) {
 	key := checkpoint.ResourceKey(in.conf.checkpointKey, rc.objectType)
+	if err := in.moveLegacyKeys(ctx, rc); err != nil {
+		return nil, err
+	}
 	state, err := checkpoint.LoadState(ctx, in.store, key)
 	if err != nil {
 		return nil, err
@@ -144,6 +168,7 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		now:     time.Now,
 		paging:  rc.paging,
 		onAuth:  in.onAuth,
+		onStore: in.onStore,
 	}
 	if state.Paging != "" && state.Paging != rc.paging {
 		p.paging = state.Paging
@@ -166,6 +191,9 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		}
 	}
 	p.tracker = checkpoint.NewTracker(in.store, key, int64(in.conf.maxUnackedPages), p.onSave)
+	if err := p.tracker.Init(ctx, state); err != nil {
+		return nil, in.saveErr(err)
+	}
 	p.client, err = revelapi.New(revelapi.Options{
 		BaseURL: in.conf.baseURL,
 		Auth:    auth,
@@ -202,6 +230,59 @@ func (in *input) onAuth(resource string, rejected bool) {
 		default:
 		}
 	}
+}
+
+// onStore records whether a resource's checkpoints can be saved.
+func (in *input) onStore(resource string, err error) {
+	in.mu.Lock()
+	_, was := in.unsaved[resource]
+	if err != nil {
+		in.unsaved[resource] = err
+	} else {
+		delete(in.unsaved, resource)
+	}
+	in.mu.Unlock()
+	if err != nil && !was {
+		select {
+		case in.rejectedNow <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// unsavedErr must be called with in.mu held.
+func (in *input) unsavedErr() error {
+	if len(in.unsaved) == 0 {
+		return nil
+	}
+	names := slices.Sorted(maps.Keys(in.unsaved))
+	return in.saveErr(fmt.Errorf("%s: %w", strings.Join(names, ", "), in.unsaved[names[0]]))
+}
+
+// saveErr explains a checkpoint write that failed and what to do.
+func (in *input) saveErr(err error) error {
+	cache := "(memory)"
+	if in.conf.checkpointCache != "" {
+		cache = in.conf.checkpointCache
+	}
+	return fmt.Errorf("checkpoint_cache %q cannot be written, so polling waits rather than deliver changes it could not record: %w. Make the cache writable (for Benthos' file cache, create its directory; atomic_file creates it)", cache, err)
+}
+
+// moveLegacyKeys renames the keys earlier releases used,
+// <checkpoint_key>/<objectType> (a subdirectory, which only atomic_file
+// could create), to the current ones.
+func (in *input) moveLegacyKeys(ctx context.Context, rc *resourceConfig) error {
+	legacy, key := checkpoint.LegacyResourceKey(in.conf.checkpointKey, rc.objectType), checkpoint.ResourceKey(in.conf.checkpointKey, rc.objectType)
+	for from, to := range map[string]string{legacy: key, checkpoint.IDsKey(legacy): checkpoint.IDsKey(key)} {
+		moved, err := checkpoint.Move(ctx, in.store, from, to)
+		if err != nil {
+			return in.saveErr(err)
+		}
+		if moved {
+			in.log.Infof("moved checkpoint %q to %q", from, to)
+		}
+	}
+	return nil
 }
 
 // credentialsErr must be called with in.mu held.
@@ -277,7 +358,7 @@ func (in *input) rateLimitWait(resource string) func(context.Context) error {
 // checkpoint.
 func (in *input) ReadBatch(ctx context.Context) (service.MessageBatch, service.AckFunc, error) {
 	in.mu.Lock()
-	started, rejected := in.cancel != nil, len(in.rejected) > 0
+	started, rejected := in.cancel != nil, len(in.rejected)+len(in.unsaved) > 0
 	in.mu.Unlock()
 	if !started || rejected {
 		return nil, nil, service.ErrNotConnected

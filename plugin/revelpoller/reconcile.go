@@ -21,8 +21,7 @@ import (
 // idsPageSize is the listing's page size: ids are small, so pages are big.
 const idsPageSize = 1000
 
-// idsKey stores the id set beside the resource's checkpoint; a suffix, not
-// a subdirectory, as the checkpoint's own key may be a file.
+// idsKey stores the id set beside the resource's checkpoint.
 func (p *resourcePoller) idsKey() string { return checkpoint.IDsKey(p.key) }
 
 func (p *resourcePoller) reconcileDue() bool {
@@ -125,10 +124,12 @@ func (p *resourcePoller) reconcile(ctx context.Context) error {
 // the new baseline once every page is acknowledged.
 func (p *resourcePoller) emitDeletes(ctx context.Context, ids []int64, baseline *checkpoint.IDs) error {
 	save := func(ctx context.Context) {
-		if err := checkpoint.SaveIDs(ctx, p.store, p.idsKey(), baseline); err != nil {
+		err := checkpoint.SaveIDs(ctx, p.store, p.idsKey(), baseline)
+		if err != nil {
 			p.metrics.commitFails.Incr(1, p.conf.objectType)
-			p.log.Warnf("id set not saved; the next listing finds these deletions again: %v", err)
 		}
+		// Not saved, the next listing finds these deletions again.
+		p.saveOutcome(err)
 	}
 	if len(ids) == 0 {
 		save(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,14 @@ type resourcePoller struct {
 	now     func() time.Time
 	// onAuth reports whether Revel accepts the credentials.
 	onAuth func(resource string, rejected bool)
+	// onStore reports whether checkpoints can be saved (err nil).
+	onStore func(resource string, err error)
+
+	saveMu sync.Mutex
+	// saveErr is the last checkpoint write's error while writes fail;
+	// saved is closed when they work again.
+	saveErr error
+	saved   chan struct{}
 
 	// state is the checkpoint of everything emitted so far, delivered or
 	// not; it is replaced, never modified, as snapshots share it.
@@ -63,6 +72,10 @@ type resourcePoller struct {
 	report pollReport // what each poll did, logged (report.go)
 }
 
+// errUnsaved ends a poll when checkpoints cannot be saved: polling waits
+// until they can.
+var errUnsaved = errors.New("checkpoints cannot be saved")
+
 // errBudget ends a poll that read max_requests_per_poll pages before its
 // cycle finished; the next poll resumes the cycle.
 var errBudget = errors.New("request budget of this poll spent")
@@ -71,6 +84,9 @@ func (p *resourcePoller) run(ctx context.Context) {
 	go p.refreshLag(ctx)
 	failures := 0
 	for {
+		if p.waitSaved(ctx) != nil {
+			return
+		}
 		started := p.now()
 		p.metrics.polls.Incr(1, p.conf.objectType)
 		p.updateLag()
@@ -90,6 +106,8 @@ func (p *resourcePoller) run(ctx context.Context) {
 		case err == nil:
 			failures = 0
 			p.report.cycleDone(p.log, p.state.Cursor, wait, p.now())
+		case errors.Is(err, errUnsaved):
+			failures, wait = 0, 0
 		case errors.Is(err, errBudget):
 			failures = 0
 			p.log.Infof("read %d pages this poll, the most allowed; the backlog continues next poll", p.input.maxRequests)
@@ -125,9 +143,9 @@ func (p *resourcePoller) logFailure(err error, wait time.Duration) {
 
 // onSave hears the outcome of every checkpoint write.
 func (p *resourcePoller) onSave(s *checkpoint.State, err error) {
+	p.saveOutcome(err)
 	if err != nil {
 		p.metrics.commitFails.Incr(1, p.conf.objectType)
-		p.log.Warnf("checkpoint not saved (the next acknowledgement retries): %v", err)
 		return
 	}
 	p.metrics.commits.Incr(1, p.conf.objectType)
@@ -166,29 +184,59 @@ func (p *resourcePoller) updateLagTo(through time.Time) {
 	p.metrics.lag.Set(int64(p.now().Sub(through)/time.Second), p.conf.objectType)
 }
 
-// checkZone warns once when Revel reports a tenant zone whose clock differs
-// from the configured one: every naive date would be misread.
-func (p *resourcePoller) checkZone(reported string) {
-	configured := p.conf.fields.Updated.Zone
-	if !p.conf.fields.FilterByUpdatedDate {
-		configured = p.conf.fields.Created.Zone
+// saveOutcome tracks whether checkpoints can be saved. The first failure
+// logs at ERROR, pauses polling and makes the input not ready; the input's
+// Connect retries the write (retrySave), and the first success resumes.
+func (p *resourcePoller) saveOutcome(err error) {
+	p.saveMu.Lock()
+	failing := p.saveErr != nil
+	switch {
+	case err != nil && !failing:
+		p.saveErr, p.saved = err, make(chan struct{})
+	case err != nil:
+		p.saveErr = err
+	case failing:
+		p.saveErr = nil
+		close(p.saved)
 	}
-	if p.zoneWarned || reported == "" || configured == nil {
-		return
+	p.saveMu.Unlock()
+	switch {
+	case err != nil && !failing:
+		p.log.Errorf("checkpoint not saved: %v; polling is paused and the input reports not ready until a write succeeds, so nothing is delivered without its checkpoint", err)
+	case err == nil && failing:
+		p.log.Infof("checkpoints are saved again; polling resumes")
 	}
-	tenant, err := time.LoadLocation(reported)
-	if err != nil {
-		return
+	if err != nil || failing {
+		p.onStore(p.conf.objectType, err)
 	}
-	now := p.now()
-	for _, t := range []time.Time{now, now.AddDate(0, 6, 0)} {
-		_, a := t.In(tenant).Zone()
-		_, b := t.In(configured).Zone()
-		if a != b {
-			p.zoneWarned = true
-			p.log.Warnf("Revel reports the tenant's time zone as %s, but dates_configuration says %s; naive dates will be read at the wrong instant. Set the zones (and the url macro's zone) to %s",
-				reported, configured, reported)
-			return
-		}
+}
+
+// unsaved reports whether the last checkpoint write failed.
+func (p *resourcePoller) unsaved() bool {
+	p.saveMu.Lock()
+	defer p.saveMu.Unlock()
+	return p.saveErr != nil
+}
+
+// waitSaved blocks while checkpoints cannot be saved.
+func (p *resourcePoller) waitSaved(ctx context.Context) error {
+	p.saveMu.Lock()
+	failing, saved := p.saveErr != nil, p.saved
+	p.saveMu.Unlock()
+	if !failing {
+		return nil
+	}
+	select {
+	case <-saved:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// retrySave writes the checkpoint again if the last write failed.
+func (p *resourcePoller) retrySave(ctx context.Context) {
+	if p.unsaved() {
+		_ = p.tracker.Flush(ctx) // the outcome reaches onSave
 	}
 }

@@ -92,18 +92,20 @@ func pageStep(rc *resourceConfig, instanceID int64, prev *checkpoint.State, cy *
 				out.notes = append(out.notes, stepNote{kind: "future", msg: fmt.Sprintf(
 					"record %s is dated %s, in the future; check the zones in dates_configuration", r.ID, r.Version.Format(time.RFC3339))})
 			}
+		} else {
+			version = undatedVersion(r.RawHash)
 		}
 		deliveredBefore := false
 		if r.ID != "" {
 			v, inCycle := next.Seen[r.ID]
 			if !inCycle {
 				v, inCycle = prev.Seen[r.ID]
-				if inCycle && v == version {
+				if inCycle && sameVersion(v, version) {
 					next.Seen[r.ID] = version
 					out.suppressed++
 					continue
 				}
-			} else if v == version {
+			} else if sameVersion(v, version) {
 				out.suppressed++
 				continue
 			}
@@ -115,7 +117,7 @@ func pageStep(rc *resourceConfig, instanceID int64, prev *checkpoint.State, cy *
 		}
 		if r.VersionErr != nil {
 			out.notes = append(out.notes, stepNote{kind: "no_version", msg: fmt.Sprintf(
-				"record %s has no usable updated time (%v); emitting it once, dated at the poll", r.ID, r.VersionErr)})
+				"record %s has no usable updated time (%v); emitting it dated at the poll, and again whenever its text changes", r.ID, r.VersionErr)})
 		}
 		out.events = append(out.events, event.New(instanceID, rc.objectType, &r, rc.classifier.Classify(&r, deliveredBefore), pg.pollDate))
 	}
@@ -158,13 +160,28 @@ func finishCycle(rc *resourceConfig, prev *checkpoint.State, cy *checkpoint.Cycl
 		}
 	}
 	for id, v := range cy.Seen {
-		if v == 0 || v >= reach {
+		if v <= 0 || v >= reach {
 			seen[id] = v
 		} else {
 			delete(seen, id)
 		}
 	}
 	return &checkpoint.State{Cursor: cursor, Through: cy.Started, Seen: seen}
+}
+
+// undatedVersion is the Seen version of a record without a usable version
+// time: negative, so it never passes for a time, and derived from its text,
+// so each edit is a new version. Undated versions are kept while the query
+// returns the record.
+func undatedVersion(rawHash uint64) int64 {
+	return int64(rawHash | 1<<63)
+}
+
+// sameVersion reports whether a change seen before as seen is the change
+// version. Checkpoints of earlier releases stored 0 for every undated
+// version; it matches the first undated version read after an upgrade.
+func sameVersion(seen, version int64) bool {
+	return seen == version || seen == 0 && version < 0
 }
 
 func earlier(a, b time.Time) time.Time {
@@ -177,7 +194,7 @@ func earlier(a, b time.Time) time.Time {
 func pruneSeen(seen map[string]int64, before time.Time) {
 	limit := before.UnixNano()
 	for id, v := range seen {
-		if v != 0 && v < limit {
+		if v > 0 && v < limit {
 			delete(seen, id)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/revel-connect/revel-connect/internal/checkpoint"
+	"github.com/revel-connect/revel-connect/internal/record"
 	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
@@ -45,6 +46,16 @@ func ns(hhmm string) int64 { return at(hhmm).UnixNano() }
 func rec(id int, created, updated string) string {
 	return fmt.Sprintf(`{"id": %d, "created_date": "2026-06-01T%s:00", "updated_date": "2026-06-01T%s:00"}`, id, created, updated)
 }
+
+// undatedA and undatedB are two versions of a record whose updated time
+// cannot be read.
+const (
+	undatedA = `{"id": 5, "created_date": "2026-06-01T10:00:00", "updated_date": "soon"}`
+	undatedB = `{"id": 5, "created_date": "2026-06-01T10:00:00", "updated_date": "later"}`
+)
+
+// undated is the Seen version of an undated record's text.
+func undated(raw string) int64 { return undatedVersion((&record.Fields{}).Read(raw).RawHash) }
 
 // stepResult is what a table row checks of a step's output.
 type stepResult struct {
@@ -84,8 +95,16 @@ func TestPageStep(t *testing.T) {
 			want: stepResult{Events: []string{"CREATED 1"}, Seen: map[string]int64{"1": ns("10:00")}, MaxUpdated: at("10:00")}},
 		{name: "older than the window: the API ignored the date filter", objects: []string{rec(1, "09:00", "09:30"), rec(2, "09:00", "09:40"), rec(3, "10:20", "10:20")},
 			want: stepResult{Events: []string{"CREATED 3"}, Seen: map[string]int64{"3": ns("10:20")}, MaxUpdated: at("10:20"), Outside: 2, Notes: []string{"outside_window"}}},
-		{name: "no usable date", objects: []string{`{"id": 5, "created_date": "2026-06-01T10:00:00", "updated_date": "soon"}`},
-			want: stepResult{Events: []string{"UPDATED 5"}, Seen: map[string]int64{"5": 0}, MaxUpdated: at("10:00"), Notes: []string{"no_version"}}},
+		{name: "no usable date", objects: []string{undatedA},
+			want: stepResult{Events: []string{"UPDATED 5"}, Seen: map[string]int64{"5": undated(undatedA)}, MaxUpdated: at("10:00"), Notes: []string{"no_version"}}},
+		{name: "no usable date, unchanged", prevSeen: map[string]int64{"5": undated(undatedA)}, objects: []string{undatedA},
+			want: stepResult{Seen: map[string]int64{"5": undated(undatedA)}, MaxUpdated: at("10:00"), Suppressed: 1}},
+		{name: "no usable date, edited: a new version", prevSeen: map[string]int64{"5": undated(undatedA)}, objects: []string{undatedB},
+			want: stepResult{Events: []string{"UPDATED 5"}, Seen: map[string]int64{"5": undated(undatedB)}, MaxUpdated: at("10:00"), Notes: []string{"no_version"}}},
+		{name: "no usable date, as earlier releases saved it", prevSeen: map[string]int64{"5": 0}, objects: []string{undatedA},
+			want: stepResult{Seen: map[string]int64{"5": undated(undatedA)}, MaxUpdated: at("10:00"), Suppressed: 1}},
+		{name: "last page keeps undated versions the query returned", done: true, cycleSeen: map[string]int64{"5": undated(undatedA)},
+			want: stepResult{Seen: map[string]int64{"5": undated(undatedA)}, Finished: true, Cursor: at("10:00")}},
 		{name: "no id", objects: []string{`{"created_date": "2026-06-01T10:30:00", "updated_date": "2026-06-01T10:30:00"}`},
 			want: stepResult{Events: []string{"CREATED "}, Seen: map[string]int64{}, MaxUpdated: at("10:30"), Notes: []string{"no_id"}}},
 		{name: "dated in the future", objects: []string{rec(1, "12:30", "12:30")},
