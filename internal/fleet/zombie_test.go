@@ -55,8 +55,9 @@ func TestZombieStateWritesAreFenced(t *testing.T) {
 	var zombieWrites int
 	eventually(t, func() string { return "no zombie write after b's claim" }, func() bool {
 		zombieWrites = 0
+		claimed := k.claimOffset(t, bEpoch, "z/")
 		for _, r := range k.stateRecords(t) {
-			if strings.HasPrefix(string(r.Key), "z/") && recordEpoch(r) < bEpoch && r.Offset > k.claimOffset(t, bEpoch) {
+			if strings.HasPrefix(string(r.Key), "z/") && recordEpoch(r) < bEpoch && r.Offset > claimed {
 				zombieWrites++
 			}
 		}
@@ -132,14 +133,24 @@ func (k *kit) stateRecords(t *testing.T) []*kgo.Record {
 	return out
 }
 
-// claimOffset is the offset of the claim record written with epoch.
-func (k *kit) claimOffset(t *testing.T, epoch Epoch) int64 {
-	for _, r := range k.stateRecords(t) {
-		if string(r.Key) == claimKey && recordEpoch(r) == epoch {
+// claimOffset is the offset of the claim record written with epoch in the
+// partition holding the state keys that start with prefix: offsets of
+// other partitions do not compare, and epochs repeat across partitions.
+func (k *kit) claimOffset(t *testing.T, epoch Epoch, prefix string) int64 {
+	recs := k.stateRecords(t)
+	partition := int32(-1)
+	for _, r := range recs {
+		if strings.HasPrefix(string(r.Key), prefix) {
+			partition = r.Partition
+			break
+		}
+	}
+	for _, r := range recs {
+		if r.Partition == partition && string(r.Key) == claimKey && recordEpoch(r) == epoch {
 			return r.Offset
 		}
 	}
-	t.Fatalf("no claim with epoch %s", epoch)
+	t.Fatalf("no claim with epoch %s beside the keys %s...", epoch, prefix)
 	return 0
 }
 
