@@ -278,10 +278,7 @@ func TestKeysetRefusedOnALaterPage(t *testing.T) {
 	}
 	cycle, _ := json.Marshal(map[string]any{"from": "2000-01-01T00:00:00Z", "started": time.Now().UTC().Format(time.RFC3339Nano),
 		"paging": "keyset", "after_id": "4", "seen": seen})
-	file := filepath.Join(dir, "revel_poller", "employees")
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	file := filepath.Join(dir, "revel_poller.employees")
 	if err := os.WriteFile(file, []byte(`{"version":1,"cursor":"","seen":{},"cycle":`+string(cycle)+`}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
