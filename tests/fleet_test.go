@@ -35,7 +35,7 @@ type fleetReplica struct {
 var fleetClient = &http.Client{Timeout: 2 * time.Second}
 
 // fleetArgs are the flags every replica and tenants command of a test
-// fleet shares: short session timeouts so failover takes about a second.
+// fleet shares: short session timeouts so failover takes seconds.
 func fleetArgs(brokers []string) []string {
 	return []string{"--brokers", strings.Join(brokers, ","), "--partitions", "6"}
 }
@@ -49,7 +49,7 @@ func startReplica(t *testing.T, name string, brokers []string) *fleetReplica {
 	}
 	args := append([]string{"fleet"}, fleetArgs(brokers)...)
 	args = append(args, "--group", "revel", "-o", root,
-		"--session-timeout", "1500ms", "--heartbeat-interval", "150ms", "--rebalance-timeout", "10s", "--stop-timeout", "5s")
+		"--session-timeout", "3s", "--heartbeat-interval", "150ms", "--rebalance-timeout", "10s", "--stop-timeout", "5s")
 	r := &fleetReplica{name: name, api: "http://" + addr, logs: &logBuffer{}, exited: make(chan struct{})}
 	r.cmd = exec.Command(revelConnect(t), args...)
 	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs

@@ -89,6 +89,12 @@ func (c *Config) defaults() {
 	}
 }
 
+// tenantsPerPoll bounds the tenant records handled between two chances to
+// rebalance: starting a stream takes milliseconds, and a replica that
+// starts thousands while blocking the rebalance past its timeout is
+// thrown out of the group.
+const tenantsPerPoll = 100
+
 // fetchMaxWait bounds how long a handover waits for the in-flight fetch:
 // kgo's 5 s default added 5 s to every handover.
 const fetchMaxWait = 250 * time.Millisecond
@@ -169,7 +175,7 @@ func (r *Replica) Run(ctx context.Context) error {
 		r.cl.CloseAllowingRebalance()
 	}()
 	for {
-		fetches := r.cl.PollFetches(ctx)
+		fetches := r.cl.PollRecords(ctx, tenantsPerPoll)
 		if ctx.Err() != nil {
 			return nil
 		}

@@ -77,7 +77,7 @@ func (k *kit) start(name string) *running {
 	m := NewMetrics()
 	r, err := New(context.Background(), Config{
 		Brokers: k.brokers, Group: "fleet", Partitions: 4,
-		SessionTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond,
+		SessionTimeout: 3 * time.Second, HeartbeatInterval: 100 * time.Millisecond,
 		RebalanceTimeout: 10 * time.Second, StopTimeout: 5 * time.Second,
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("replica", name),
 		Metrics: m,
