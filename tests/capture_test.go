@@ -347,3 +347,23 @@ func TestRowListedTwiceIsDeliveredOnce(t *testing.T) {
 		t.Fatalf("a repeated row made paging fall back:\n%s", p.logs.String())
 	}
 }
+
+// A cycle split over polls by max_requests_per_poll falls back in its
+// second poll: the rows the first poll delivered are not delivered again,
+// though their old dates keep them out of the cycle's Seen.
+func TestFallbackInALaterPollOfOneCycle(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{Quirks: revelsim.Quirks{RejectIDGT: true}})
+	for i := 0; i < 10; i++ {
+		d := fmt.Sprintf("2020-01-%02dT00:00:00", i+1)
+		sim.Insert("Employee", map[string]any{"created_date": d, "updated_date": d})
+	}
+	out := &sink{}
+	p := run(t, pollerConf(base, t.TempDir(), "    max_requests_per_poll: 1\n", resource("employees", "/resources/Employee/", "page_size: 2\npaging: keyset")), out)
+	want := liveVersions(sim)
+	eventually(t, missing(out, want), delivered(out, want))
+	eventually(t, func() string { return "no further polls" }, cycles(sim, "/resources/Employee/", 6))
+	exactlyOnce(t, out.versions("employees"), want)
+	if !strings.Contains(p.logs.String(), "Revel refused id__gt") || !strings.Contains(p.logs.String(), "backlog continues next poll") {
+		t.Fatalf("the fallback did not come in a later poll of the cycle:\n%s", p.logs.String())
+	}
+}

@@ -69,7 +69,8 @@ func (s *idSet) addInt(n int64) bool {
 func (s *idSet) appendID(n int64) {
 	k := len(s.blocks)
 	if k == 0 || s.blocks[k-1].n == blockIDs {
-		s.blocks = append(s.blocks, idBlock{first: n, last: n, n: 1})
+		// A dense table's deltas take a byte each.
+		s.blocks = append(s.blocks, idBlock{first: n, last: n, n: 1, deltas: make([]byte, 0, blockIDs)})
 		return
 	}
 	b := &s.blocks[k-1]

@@ -98,6 +98,9 @@ type Pager struct {
 	done    bool
 
 	returned idSet
+	fresh    []int64 // ids of the page being checked, reused
+
+	nextChecked bool // a meta.next link has been looked at
 
 	// keyset: total_count of the first page and rows read since
 	firstTotal int
@@ -254,8 +257,10 @@ func (p *Pager) nextKeyset(ctx context.Context) (*Page, error) {
 		last = -1 << 63
 	}
 	after := p.pos.AfterID
-	fresh := page.Objects[:0:0]
-	freshIDs := make([]int64, 0, n)
+	// Rows already returned are dropped by compacting the page in place;
+	// their ids join the returned set only once the page passes.
+	kept := 0
+	p.fresh = p.fresh[:0]
 	dup := ""
 	for _, o := range page.Objects {
 		id := gjson.Get(o, "id")
@@ -273,8 +278,9 @@ func (p *Pager) nextKeyset(ctx context.Context) (*Page, error) {
 		if p.returned.has(id.Int()) {
 			continue // read again after a fallback
 		}
-		freshIDs = append(freshIDs, id.Int())
-		fresh = append(fresh, o)
+		p.fresh = append(p.fresh, id.Int())
+		page.Objects[kept] = o
+		kept++
 	}
 	if n > 0 && after == p.pos.AfterID {
 		return nil, &fallback{CauseIDGTIgnored, fmt.Sprintf("the resource ignores id__gt: a page after id %s repeated only rows already read (GET %s)", p.pos.AfterID, u.Redacted())}
@@ -313,11 +319,11 @@ func (p *Pager) nextKeyset(ctx context.Context) (*Page, error) {
 	if dup != "" {
 		p.noteOnce(CauseDuplicateRow, fmt.Sprintf("Revel listed record %s twice; it is delivered once", dup))
 	}
-	for _, id := range freshIDs {
+	for _, id := range p.fresh {
 		p.returned.addInt(id)
 	}
 	p.pos.AfterID, p.done = after, done
-	page.Objects = fresh
+	page.Objects = page.Objects[:kept]
 	return page, nil
 }
 
@@ -372,9 +378,10 @@ func (p *Pager) checkLinks(page *Page, start, n int) {
 		p.noteOnce(CauseLimitClamped, fmt.Sprintf("Revel serves %d rows a page where %d were asked; paging follows %d", served, p.limit, served))
 		p.limit = served
 	}
-	if page.Next == "" {
+	if page.Next == "" || p.nextChecked {
 		return
 	}
+	p.nextChecked = true // the server builds every link alike
 	next, err := p.c.Resolve(page.Next)
 	if errors.Is(err, ErrForeignLink) {
 		p.noteOnce(CauseForeignNext, fmt.Sprintf("not following a link or redirect off the configured origin, so credentials stay with %s: %v", p.c.origin(), err))
@@ -444,7 +451,7 @@ func (p *Pager) nextOffset(ctx context.Context) (*Page, error) {
 		return nil, &fallback{CauseOffsetIgnored, fmt.Sprintf("the page at offset %d brought no row past the ones before it though more remain: the resource ignores offset, or rows moved under the paging", start)}
 	}
 
-	fresh := page.Objects[:0:0]
+	kept := 0
 	for i, o := range page.Objects {
 		if id := ids[i]; id != "" && !p.returned.add(id) {
 			if i > 0 && ids[i-1] == id {
@@ -452,14 +459,15 @@ func (p *Pager) nextOffset(ctx context.Context) (*Page, error) {
 			}
 			continue
 		}
-		fresh = append(fresh, o)
+		page.Objects[kept] = o
+		kept++
 	}
 	p.pos.Offset, p.done = start+n, done
 	if n > 0 {
 		p.pos.LastID = ids[n-1]
 		p.prev = ids
 	}
-	page.Objects = fresh
+	page.Objects = page.Objects[:kept]
 	return page, nil
 }
 

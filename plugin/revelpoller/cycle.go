@@ -32,14 +32,23 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		mode = cy.Paging
 	}
 	query := p.conf.url.Render(cy.From, cy.Started)
-	pager, err := p.client.NewPager(query, p.conf.pageSize, mode,
-		revelapi.Position{AfterID: cy.AfterID, Offset: cy.Offset, LastID: cy.LastID})
-	if err != nil {
-		return err
+	// A cycle continued in this process (after a spent request budget or
+	// a failed page) keeps its pager: the rows it has returned are what a
+	// repair must not repeat, and the cycle's Seen holds only what the
+	// next cycle needs.
+	var err error
+	pager := p.pager
+	if pager == nil || prev.Cycle == nil || !p.pagerStarted.Equal(cy.Started) {
+		pager, err = p.client.NewPager(query, p.conf.pageSize, mode,
+			revelapi.Position{AfterID: cy.AfterID, Offset: cy.Offset, LastID: cy.LastID})
+		if err != nil {
+			return err
+		}
+		if prev.Paging == revelapi.Keyset {
+			pager.AssumeOrdered()
+		}
 	}
-	if prev.Paging == revelapi.Keyset {
-		pager.AssumeOrdered()
-	}
+	p.pager, p.pagerStarted = pager, cy.Started
 	// Each page is read while the one before it becomes events: fetching
 	// and decoding take as long as the rest, and run on another core. A
 	// split cycle reads one page ahead in each of its slices.
@@ -69,7 +78,11 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		}
 		learned = p.pagingNotes(learned, f)
 		if errors.Is(f.err, io.EOF) {
+			p.pager = nil
 			return nil
+		}
+		if errors.Is(f.err, revelapi.ErrUnordered) || errors.Is(f.err, revelapi.ErrNoProgress) {
+			p.pager = nil // neither mode works: start afresh next time
 		}
 		if f.err != nil {
 			return f.err
@@ -129,9 +142,11 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		snap.Paging, snap.PagingWhy = learned.Paging, learned.PagingWhy
 		p.state = snap
 		if err := p.emit(ctx, events, snap, pollDate); err != nil {
+			p.pager = nil // a page may be read ahead
 			return err
 		}
 		if done {
+			p.pager = nil
 			return nil
 		}
 		if split != nil {

@@ -48,6 +48,9 @@ type resourcePoller struct {
 	paging     revelapi.Paging
 	zoneWarned bool
 	warned     map[string]bool // paging causes already logged
+	// pager pages the unfinished cycle that started at pagerStarted.
+	pager        *revelapi.Pager
+	pagerStarted time.Time
 
 	// known is the id set of the last listing (reconcile_interval), and
 	// added the ids emitted since, which the next listing must account for.
