@@ -415,3 +415,52 @@ func TestOffsetResumeChecksTheSavedPosition(t *testing.T) {
 		})
 	}
 }
+
+func TestLastPage(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		page   Page
+		start  int
+		n      int
+		limit  int
+		keyset bool
+		want   bool
+	}{
+		{name: "short page, no meta: the end", page: Page{}, n: 3, limit: 10, want: true},
+		{name: "full page, no meta: not the end", page: Page{}, n: 10, limit: 10, want: false},
+		{name: "short page with a next link: not the end", page: Page{HasNext: true, Next: "/x?offset=4"}, n: 4, limit: 10, want: false},
+		{name: "next null: the end", page: Page{HasNext: true}, n: 4, limit: 10, want: true},
+		{name: "offset short of total_count: not the end", page: Page{HasTotal: true, TotalCount: 12}, start: 4, n: 4, limit: 10, want: false},
+		{name: "offset reaching total_count: the end", page: Page{HasTotal: true, TotalCount: 12, HasNext: true, Next: "/x"}, start: 8, n: 4, limit: 4, want: true},
+		{name: "keyset: total_count is what remains", page: Page{HasTotal: true, TotalCount: 4}, n: 4, limit: 4, keyset: true, want: true},
+		{name: "keyset: more remain", page: Page{HasTotal: true, TotalCount: 9}, n: 4, limit: 4, keyset: true, want: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := lastPage(&tc.page, tc.start, tc.n, tc.limit, tc.keyset); got != tc.want {
+				t.Errorf("lastPage = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOverlapEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ids  []string
+		tail []string
+		want int
+	}{
+		{name: "in place", ids: []string{"4", "5", "6"}, tail: []string{"4"}, want: 0},
+		{name: "rows inserted before it", ids: []string{"9", "4", "5"}, tail: []string{"4"}, want: 1},
+		{name: "rows removed before it: gone", ids: []string{"5", "6", "7"}, tail: []string{"4"}, want: -1},
+		{name: "last row deleted, the one before it found", ids: []string{"3", "5", "6"}, tail: []string{"3", "4"}, want: 0},
+		{name: "listed twice: its first place", ids: []string{"3", "3", "4"}, tail: []string{"3"}, want: 0},
+		{name: "an edited row moved to the end is not the overlap", ids: []string{"6", "7", "1"}, tail: []string{"4"}, want: -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := overlapEnd(tc.ids, tc.tail); got != tc.want {
+				t.Errorf("overlapEnd = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
