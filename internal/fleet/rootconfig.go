@@ -2,12 +2,15 @@ package fleet
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/revel-connect/revel-connect/internal/redact"
 )
 
 // DefaultHTTPAddress is where a replica serves /ping, /ready, /metrics and
@@ -76,12 +79,46 @@ func (c *RootConfig) NewLogger(w io.Writer) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("root config: logger.level %q: use TRACE, DEBUG, INFO, WARN, ERROR or NONE", c.Logger.Level)
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}
 	switch c.Logger.Format {
 	case "logfmt":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(redactingHandler{slog.NewTextHandler(w, opts)}), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(redactingHandler{slog.NewJSONHandler(w, opts)}), nil
 	}
 	return nil, fmt.Errorf("root config: logger.format %q: use logfmt or json", c.Logger.Format)
+}
+
+// redactingHandler hides URLs' user info in every message: tenants' Benthos
+// components log what they like (http_client's send error names its URL,
+// password included). It also drops the newline Benthos ends messages with.
+type redactingHandler struct{ slog.Handler }
+
+func (h redactingHandler) Handle(ctx context.Context, r slog.Record) error {
+	msg := redact.URLs(strings.TrimRight(r.Message, "\n"))
+	out := slog.NewRecord(r.Time, r.Level, msg, r.PC)
+	r.Attrs(func(a slog.Attr) bool { out.AddAttrs(a); return true })
+	return h.Handler.Handle(ctx, out)
+}
+
+func (h redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return redactingHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h redactingHandler) WithGroup(name string) slog.Handler {
+	return redactingHandler{h.Handler.WithGroup(name)}
+}
+
+// redactAttr hides URLs' user info in string attributes, those of groups
+// and of With included (the handler applies it to each).
+func redactAttr(_ []string, a slog.Attr) slog.Attr {
+	switch v := a.Value.Resolve(); v.Kind() {
+	case slog.KindString:
+		a.Value = slog.StringValue(redact.URLs(v.String()))
+	case slog.KindAny:
+		if err, ok := v.Any().(error); ok {
+			a.Value = slog.StringValue(redact.URLs(err.Error()))
+		}
+	}
+	return a
 }
