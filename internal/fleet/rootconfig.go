@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -35,6 +36,15 @@ type RootConfig struct {
 	} `yaml:"metrics"`
 }
 
+// sectionNames turns the Go types in yaml.v3's "field x not found in type
+// T" into the root config's section names.
+var sectionNames = strings.NewReplacer(
+	"in type "+reflect.TypeOf(RootConfig{}.HTTP).String(), "in http",
+	"in type "+reflect.TypeOf(RootConfig{}.Logger).String(), "in logger",
+	"in type "+reflect.TypeOf(RootConfig{}.Metrics).String(), "in metrics",
+	"in type "+reflect.TypeOf(RootConfig{}).String(), "in the root config",
+)
+
 // ParseRootConfig reads a root config; unknown fields are errors naming
 // them. An empty document is the defaults.
 func ParseRootConfig(raw []byte) (*RootConfig, error) {
@@ -42,7 +52,7 @@ func ParseRootConfig(raw []byte) (*RootConfig, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("root config: %w (a fleet's root config holds http.enabled, http.address, http.debug_endpoints, logger.level, logger.format and metrics.prometheus; tenants' streams live in the tenants topic)", err)
+		return nil, fmt.Errorf("root config: %s (a fleet's root config holds http.enabled, http.address, http.debug_endpoints, logger.level, logger.format and metrics.prometheus; tenants' streams live in the tenants topic)", sectionNames.Replace(err.Error()))
 	}
 	if c.HTTP.Address == "" {
 		c.HTTP.Address = DefaultHTTPAddress

@@ -39,3 +39,20 @@ func TestReplicaLogRedactsURLUserInfo(t *testing.T) {
 		})
 	}
 }
+
+// An unknown field is named with its section, not with Go's type.
+func TestRootConfigUnknownFieldNamesItsSection(t *testing.T) {
+	for raw, want := range map[string]string{
+		"http:\n  address: 127.0.0.1:4195\n  basic_auth:\n    enabled: true\n": "line 3: field basic_auth not found in http",
+		"logger:\n  add_timestamp: true\n":                                     "line 2: field add_timestamp not found in logger",
+		"input:\n  stdin: {}\n":                                                "line 1: field input not found in the root config",
+	} {
+		_, err := ParseRootConfig([]byte(raw))
+		if err == nil {
+			t.Fatalf("%q: no error", raw)
+		}
+		if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "struct") || strings.Contains(err.Error(), "fleet.RootConfig") {
+			t.Errorf("%q: error %q, want it to say %q and no Go type", raw, err, want)
+		}
+	}
+}
