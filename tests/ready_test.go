@@ -43,6 +43,8 @@ func TestReadyReflectsRejectedCredentials(t *testing.T) {
 	conf := pollerConf(base, "", "", resource("employees", "/resources/Employee/", "")) + "output:\n  drop: {}\n"
 
 	wrong := strings.Replace(conf, "api_secret: "+apiSecret, "api_secret: not-the-secret", 1)
+	// A proxy's credentials in base_url must not show in the error either.
+	wrong = strings.Replace(wrong, "base_url: http://", "base_url: http://proxy:proxy-pass-123@", 1)
 	api, logs := runBinary(t, wrong)
 	eventually(t, func() string { return logs.String() }, func() bool {
 		return strings.Count(logs.String(), "Revel rejects the credentials for employees") >= 2
@@ -50,8 +52,10 @@ func TestReadyReflectsRejectedCredentials(t *testing.T) {
 	if code, body := readiness(api); code != http.StatusServiceUnavailable {
 		t.Fatalf("/ready = %d %q while Revel rejects the credentials, want 503", code, body)
 	}
-	if strings.Contains(logs.String(), "not-the-secret") {
-		t.Fatal("the secret was logged")
+	for _, secret := range []string{"not-the-secret", "proxy-pass-123"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Fatalf("%s was logged:\n%s", secret, logs.String())
+		}
 	}
 
 	api, logs = runBinary(t, conf)

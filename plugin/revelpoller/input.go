@@ -21,6 +21,7 @@ import (
 	_ "github.com/revel-connect/revel-connect/internal/atomicfile"
 	"github.com/revel-connect/revel-connect/internal/checkpoint"
 	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/redact"
 	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
@@ -299,18 +300,29 @@ func (in *input) credentialsErr() error {
 	if in.conf.oauth2 != nil {
 		what = "oauth2 client_id, client_secret and client_id_header"
 	}
-	return fmt.Errorf("Revel rejects the credentials for %s; check %s for %s", strings.Join(names, ", "), what, in.conf.baseURL)
+	return fmt.Errorf("Revel rejects the credentials for %s; check %s for %s", strings.Join(names, ", "), what, redact.URLs(in.conf.baseURL))
 }
 
 func (in *input) encoder(rc *resourceConfig) event.Encoder {
 	if in.conf.format == "cloudevents" {
 		source := in.conf.cloudEventsSrc
 		if source == "" {
-			source = in.conf.baseURL + "/" + rc.objectType
+			source = defaultSource(in.conf.baseURL, rc.objectType)
 		}
 		return event.NewCloudEvents(source)
 	}
 	return event.NewCloudElements(in.conf.elementKey, rc.hubKey, in.conf.instance)
+}
+
+// defaultSource is a CloudEvent's source when cloudevents_source is unset:
+// the base URL without its user info (a proxy's credentials must not travel
+// with every event), then "/" and the resource.
+func defaultSource(baseURL, objectType string) string {
+	if u, err := url.Parse(baseURL); err == nil && u.User != nil {
+		u.User = nil
+		baseURL = u.String()
+	}
+	return baseURL + "/" + objectType
 }
 
 func (in *input) auth() revelapi.Auth {

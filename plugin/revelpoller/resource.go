@@ -12,6 +12,7 @@ import (
 
 	"github.com/revel-connect/revel-connect/internal/checkpoint"
 	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/redact"
 	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
@@ -135,9 +136,9 @@ func (p *resourcePoller) logFailure(err error, wait time.Duration) {
 	var msg string
 	switch {
 	case revelapi.IsAuth(err):
-		msg = fmt.Sprintf("Revel rejected the credentials (%v); check the credentials (api_key and api_secret, or oauth2) for %s", err, p.input.baseURL)
+		msg = fmt.Sprintf("Revel rejected the credentials (%v); check the credentials (api_key and api_secret, or oauth2) for %s", err, redact.URLs(p.input.baseURL))
 	case errors.Is(err, revelapi.ErrForeignLink):
-		msg = fmt.Sprintf("not following a link or redirect off the configured origin, so credentials stay with %s: %v", p.input.baseURL, err)
+		msg = fmt.Sprintf("not following a link or redirect off the configured origin, so credentials stay with %s: %v", redact.URLs(p.input.baseURL), err)
 	default:
 		msg = fmt.Sprintf("poll failed: %v", err)
 	}
