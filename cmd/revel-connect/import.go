@@ -95,7 +95,7 @@ Warnings about what was assumed or left out go to standard error.`,
 			if err := t.Put(c.Context, tenant, out.String()); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			fmt.Fprintf(c.App.ErrWriter, "warning: tenant %s reads REVEL_API_KEY and REVEL_API_SECRET from the replicas' environment; for credentials of its own, edit the stream (revel-connect tenants list shows it is there) and put it again\n", tenant)
+			fmt.Fprintf(c.App.ErrWriter, "warning: tenant %s reads REVEL_API_KEY and REVEL_API_SECRET from the replicas' environment; for credentials of its own, print the stream with import --stream --checkpoint-key %s, set checkpoint_cache: state, api_key and api_secret in it, and revel-connect tenants put %s FILE\n", tenant, tenant, tenant)
 			fmt.Fprintf(c.App.Writer, "tenant %s written to %s\n", tenant, c.String("tenants-topic"))
 			return nil
 		},
