@@ -60,9 +60,20 @@ func runCLI(ctx context.Context, args []string, opts []service.CLIOptFunc) int {
 func runBenthos(ctx context.Context, opts []service.CLIOptFunc) int {
 	code, err := service.RunCLIToCode(ctx, opts...)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, redact.URLs(err.Error()))
+		fmt.Fprintln(os.Stderr, redact.URLs(hideDotenvExcerpt(err.Error())))
 	}
 	return code
+}
+
+// hideDotenvExcerpt keeps the first line of Benthos' error for a malformed
+// dotenv file (-e), which says where it is malformed, and drops the excerpt
+// of the file that follows: a secrets file's lines hold secrets.
+func hideDotenvExcerpt(msg string) string {
+	if !strings.HasPrefix(msg, "failed to parse dotenv file") {
+		return msg
+	}
+	first, _, _ := strings.Cut(msg, "\n")
+	return first
 }
 
 // capture runs fn with os.Stdout and os.Stderr redirected into buffers;

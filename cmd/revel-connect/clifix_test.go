@@ -214,3 +214,30 @@ func TestVersions(t *testing.T) {
 		t.Errorf("logs do not give revel-connect's version:\n%s", logs)
 	}
 }
+
+// A malformed dotenv file (-e) is named by line and column; its lines, which
+// hold secrets, are not quoted back.
+func TestDotenvErrorHidesTheFilesLines(t *testing.T) {
+	const secret = "s3cr3t-dotenv-77"
+	dir := t.TempDir()
+	env := filepath.Join(dir, "revel.env")
+	if err := os.WriteFile(env, []byte("REVEL_API_KEY=k\nREVEL_API_SECRET "+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(conf, []byte("input:\n  stdin: {}\noutput:\n  drop: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"run", "lint", "echo"} {
+		out, err := cmdOutput(t, cmd, "-e", env, conf)
+		if err == nil {
+			t.Errorf("%s -e with a malformed file succeeded:\n%s", cmd, out)
+		}
+		if strings.Contains(string(out), secret) {
+			t.Errorf("%s quotes the dotenv file's secret:\n%s", cmd, out)
+		}
+		if !strings.Contains(string(out), "line 2 char 18") {
+			t.Errorf("%s does not say where the dotenv file is malformed:\n%s", cmd, out)
+		}
+	}
+}
