@@ -50,3 +50,39 @@ output:
 		})
 	}
 }
+
+// A tenant whose config reads an unset variable is refused with the
+// variable named: the replica (or tenants put) resolves ${VAR} from its own
+// environment, and the lint error alone ("api_key and api_secret go
+// together") would not say why.
+func TestLintNamesUnsetVariables(t *testing.T) {
+	env, err := NewEnvironment(service.GlobalEnvironment(), nil, NewMetrics())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := `input:
+  revel_poller:
+    base_url: ${RC_FLEET_TEST_SET_BASE:http://127.0.0.1:1}
+    api_key: k
+    api_secret: ${RC_FLEET_TEST_UNSET_SECRET}
+    checkpoint_cache: state
+    resources:
+      employees:
+        url: /resources/Employee/?updated_date__gte=${{DateTimeZone:UTC:yyyy-MM-dd'T'HH:mm:ss}}
+        id_field: id
+output:
+  drop: {}
+`
+	err = Lint(env, "acme", conf)
+	if err == nil {
+		t.Fatal("a config with an empty api_secret passed lint")
+	}
+	if !strings.Contains(err.Error(), "RC_FLEET_TEST_UNSET_SECRET") {
+		t.Errorf("the error does not name the unset variable: %v", err)
+	}
+	for _, not := range []string{"RC_FLEET_TEST_SET_BASE", "DateTimeZone"} {
+		if strings.Contains(err.Error(), not) {
+			t.Errorf("the error names %s, which is not an unset variable: %v", not, err)
+		}
+	}
+}

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
@@ -116,11 +119,34 @@ func (t *Tenants) Close() { t.cl.Close() }
 // Lint reports what a replica would refuse in a tenant's config.
 func Lint(env *service.Environment, id, conf string) error {
 	b, err := newStreamBuilder(env, env.FullConfigSchema("", ""), id, conf, nil)
-	if err != nil {
-		return err
+	if err == nil {
+		_, err = b.Build()
 	}
-	_, err = b.Build()
+	if unset := unsetVariables(conf); err != nil && len(unset) > 0 {
+		return fmt.Errorf("%w (unset here, so read as empty: %s; a replica resolves ${VAR} from its own environment)", err, strings.Join(unset, ", "))
+	}
 	return err
+}
+
+// envRef is a Benthos environment reference, ${NAME} or ${NAME:default};
+// the escape ${{…}} is not one.
+var envRef = regexp.MustCompile(`\$\{([0-9A-Za-z_.]+)(:[^}]*)?\}`)
+
+// unsetVariables lists the variables conf reads without a default that are
+// not set in this process' environment, sorted.
+func unsetVariables(conf string) []string {
+	var unset []string
+	for _, m := range envRef.FindAllStringSubmatchIndex(conf, -1) {
+		if m[0] > 0 && conf[m[0]-1] == '$' || m[0]+2 < len(conf) && conf[m[0]+2] == '{' {
+			continue
+		}
+		name := conf[m[2]:m[3]]
+		if _, ok := os.LookupEnv(name); !ok && m[4] < 0 && !slices.Contains(unset, name) {
+			unset = append(unset, name)
+		}
+	}
+	slices.Sort(unset)
+	return unset
 }
 
 // Put lints conf and writes it as tenant id's record.
