@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/Jeffail/checkpoint v1.1.0
+	github.com/Jeffail/shutdown v1.0.0
 	github.com/VictoriaMetrics/metricsql v0.87.3
 	github.com/dustin/go-humanize v1.0.1
 	github.com/google/go-cmp v0.7.0
@@ -25,7 +26,6 @@ require (
 	cuelang.org/go v0.13.2 // indirect
 	github.com/Jeffail/gabs/v2 v2.7.0 // indirect
 	github.com/Jeffail/grok v1.1.0 // indirect
-	github.com/Jeffail/shutdown v1.0.0 // indirect
 	github.com/OneOfOne/xxhash v1.2.8 // indirect
 	github.com/VictoriaMetrics/metrics v1.35.3 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect

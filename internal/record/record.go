@@ -119,7 +119,8 @@ func lookup(raw string, paths *[4]*Path, values *[4]gjson.Result) {
 	if wanted == 0 {
 		return
 	}
-	if !isObject(raw) { // gjson reads a number as an index into an array
+	doc := gjson.Parse(raw)
+	if !doc.IsObject() { // gjson reads a number as an index into an array
 		for i, p := range paths {
 			if p.key != "" {
 				values[i] = gjson.Get(raw, p.query)
@@ -128,29 +129,18 @@ func lookup(raw string, paths *[4]*Path, values *[4]gjson.Result) {
 		return
 	}
 	var found [4]bool
-	for k, v := range members(raw) {
+	doc.ForEach(func(k, v gjson.Result) bool {
 		for i, p := range paths {
-			if p.key != "" && !found[i] && keyIs(k, p.key) {
-				found[i], values[i] = true, gjson.Parse(v)
+			// k.Str is the name unescaped, as gjson matches a path.
+			if p.key != "" && !found[i] && k.Str == p.key {
+				found[i], values[i] = true, v
 				if wanted--; wanted == 0 {
-					return
+					return false
 				}
 			}
 		}
-	}
-}
-
-func isObject(raw string) bool {
-	for i := 0; i < len(raw); i++ {
-		switch raw[i] {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '{':
-			return true
-		}
-		return false
-	}
-	return false
+		return true
+	})
 }
 
 func (d *DateField) read(v gjson.Result) (string, time.Time, error) {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Jeffail/shutdown"
 	"github.com/redpanda-data/benthos/v4/public/service"
 
 	// Checkpoints want a cache that writes atomically.
@@ -59,13 +60,15 @@ type input struct {
 	// rejected or its checkpoints cannot be saved, so the input reports
 	// itself disconnected (not ready).
 	rejectedNow chan struct{}
+	// shutSig stops the pollers (soft stop) and reports when every one
+	// has returned (has stopped).
+	shutSig *shutdown.Signaller
 
 	mu       sync.Mutex
 	rejected map[string]bool  // resources whose credentials Revel rejects
 	unsaved  map[string]error // resources whose checkpoints cannot be saved
 	pollers  []*resourcePoller
-	cancel   context.CancelFunc
-	done     sync.WaitGroup
+	started  bool
 }
 
 func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) {
@@ -76,6 +79,7 @@ func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) 
 	in := &input{
 		conf: conf, res: res, log: res.Logger(), metrics: newMetrics(res.Metrics()),
 		deliveries: make(chan delivery), rejectedNow: make(chan struct{}, 1), rejected: map[string]bool{}, unsaved: map[string]error{},
+		shutSig: shutdown.NewSignaller(),
 	}
 	for _, note := range conf.notes {
 		in.log.Warn(note)
@@ -109,7 +113,7 @@ func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) 
 // tries the write again), which keeps the input, and /ready, not ready.
 func (in *input) Connect(ctx context.Context) error {
 	in.mu.Lock()
-	if in.cancel != nil {
+	if in.started {
 		pollers := in.pollers
 		in.mu.Unlock()
 		for _, p := range pollers {
@@ -130,15 +134,17 @@ func (in *input) Connect(ctx context.Context) error {
 		}
 		pollers = append(pollers, p)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	in.cancel, in.pollers = cancel, pollers
+	in.started, in.pollers = true, pollers
+	runCtx, cancel := in.shutSig.SoftStopCtx(context.Background())
+	var running sync.WaitGroup
 	for _, p := range pollers {
-		in.done.Add(1)
-		go func() {
-			defer in.done.Done()
-			p.run(runCtx)
-		}()
+		running.Go(func() { p.run(runCtx) })
 	}
+	go func() {
+		running.Wait()
+		cancel()
+		in.shutSig.TriggerHasStopped()
+	}()
 	return nil
 }
 
@@ -370,7 +376,7 @@ func (in *input) rateLimitWait(resource string) func(context.Context) error {
 // checkpoint.
 func (in *input) ReadBatch(ctx context.Context) (service.MessageBatch, service.AckFunc, error) {
 	in.mu.Lock()
-	started, rejected := in.cancel != nil, len(in.rejected)+len(in.unsaved) > 0
+	started, rejected := in.started, len(in.rejected)+len(in.unsaved) > 0
 	in.mu.Unlock()
 	if !started || rejected {
 		return nil, nil, service.ErrNotConnected
@@ -391,22 +397,19 @@ func (in *input) ReadBatch(ctx context.Context) (service.MessageBatch, service.A
 	}
 }
 
-// Close stops polling and waits for the pollers to return.
+// Close stops polling and waits for the pollers to return. Work they leave
+// unacknowledged is polled again after a restart, as its checkpoint was not
+// saved.
 func (in *input) Close(ctx context.Context) error {
 	in.mu.Lock()
-	cancel := in.cancel
+	started := in.started
+	in.shutSig.TriggerSoftStop() // under mu: a later Connect starts nothing
 	in.mu.Unlock()
-	if cancel == nil {
+	if !started {
 		return nil
 	}
-	cancel()
-	stopped := make(chan struct{})
-	go func() {
-		in.done.Wait()
-		close(stopped)
-	}()
 	select {
-	case <-stopped:
+	case <-in.shutSig.HasStoppedChan():
 		return nil
 	case <-ctx.Done():
 		return errors.Join(errors.New("pollers did not stop in time"), ctx.Err())
