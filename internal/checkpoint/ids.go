@@ -63,10 +63,10 @@ func (s *IDs) Missing(listed []int64) []int64 {
 }
 
 type idsJSON struct {
-	Version  int    `json:"version"`
-	ListedAt string `json:"listed_at"`
-	Count    int    `json:"count"`
-	IDs      string `json:"ids"` // base64 of uvarint deltas from 0
+	Version  int       `json:"version"`
+	ListedAt time.Time `json:"listed_at"`
+	Count    int       `json:"count"`
+	IDs      string    `json:"ids"` // base64 of uvarint deltas from 0
 }
 
 // Encode renders the set as versioned JSON.
@@ -81,7 +81,7 @@ func (s *IDs) Encode() ([]byte, error) {
 		}
 		prev = id
 	}
-	return json.Marshal(idsJSON{Version: Version, ListedAt: formatTime(s.ListedAt), Count: len(s.sorted), IDs: base64.StdEncoding.EncodeToString(buf)})
+	return json.Marshal(idsJSON{Version: Version, ListedAt: s.ListedAt.UTC(), Count: len(s.sorted), IDs: base64.StdEncoding.EncodeToString(buf)})
 }
 
 // DecodeIDs parses a set written by Encode.
@@ -93,13 +93,9 @@ func DecodeIDs(b []byte) (*IDs, error) {
 	if j.Version == 0 || j.Version > Version {
 		return nil, fmt.Errorf("%w: id set version %d", ErrCorrupt, j.Version)
 	}
-	listedAt, err := parseTime("listed_at", j.ListedAt)
-	if err != nil {
-		return nil, err
-	}
 	buf, err := base64.StdEncoding.DecodeString(j.IDs)
 	if err != nil {
-		return nil, fmt.Errorf("%w: ids: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: ids: %w", ErrCorrupt, err)
 	}
 	ids := make([]int64, 0, j.Count)
 	for len(buf) > 0 {
@@ -124,7 +120,7 @@ func DecodeIDs(b []byte) (*IDs, error) {
 	if len(ids) != j.Count {
 		return nil, fmt.Errorf("%w: ids: %d decoded, count says %d", ErrCorrupt, len(ids), j.Count)
 	}
-	return &IDs{ListedAt: listedAt, sorted: ids}, nil
+	return &IDs{ListedAt: j.ListedAt, sorted: ids}, nil
 }
 
 // LoadIDs reads the id set under key; nil, nil when there is none.
