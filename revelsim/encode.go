@@ -5,7 +5,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/revel-connect/revel-connect/internal/jsonstring"
 )
 
 // The encoder writes what Tastypie's json.dumps(sort_keys=True,
@@ -59,7 +60,7 @@ func appendValue(b []byte, v any) []byte {
 	case bool:
 		return strconv.AppendBool(b, v)
 	case string:
-		return appendString(b, v)
+		return jsonstring.Append(b, v)
 	case int64:
 		return strconv.AppendInt(b, v, 10)
 	case float64:
@@ -86,7 +87,7 @@ func appendValue(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendString(b, k)
+			b = jsonstring.Append(b, k)
 			b = append(b, ": "...)
 			b = appendValue(b, v[k])
 		}
@@ -109,31 +110,3 @@ func appendFloat(b []byte, f float64) []byte {
 	}
 	return b
 }
-
-func appendString(b []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		enc, _ := json.Marshal(s) // replaces invalid bytes with U+FFFD
-		return append(b, enc...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c >= 0x20:
-			b = append(b, c)
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-	}
-	return append(b, '"')
-}
-
-const hex = "0123456789abcdef"

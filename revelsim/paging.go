@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/revel-connect/revel-connect/internal/jsonstring"
 )
 
 // param is one query parameter. Order matters: Tastypie builds next and
@@ -348,7 +350,7 @@ func (s *Server) appendMeta(b []byte, path string, ps []param, p page, total int
 		b = appendNullable(b, prev)
 	}
 	b = append(b, `, "time_zone": `...)
-	b = appendString(b, s.zone.String())
+	b = jsonstring.Append(b, s.zone.String())
 	if s.opts.Quirks.ClampLimit <= 0 {
 		b = append(b, `, "total_count": `...)
 		b = strconv.AppendInt(b, int64(total), 10)
@@ -396,7 +398,7 @@ func appendNullable(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, "null"...)
 	}
-	return appendString(b, s)
+	return jsonstring.Append(b, s)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) int {
@@ -408,6 +410,6 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) int {
 }
 
 func writeError(w http.ResponseWriter, err error) int {
-	b := append([]byte(`{"error": `), appendString(nil, err.Error())...)
+	b := append([]byte(`{"error": `), jsonstring.Append(nil, err.Error())...)
 	return writeJSON(w, http.StatusBadRequest, append(b, '}'))
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/revel-connect/revel-connect/internal/jsonstring"
 )
 
 // ErrNotFound is returned by Update and Delete for an unknown resource or id.
@@ -83,7 +85,7 @@ func (t *table) column(name string) int {
 	t.cols = append(t.cols, name)
 	t.colIdx[name] = i
 	t.kinds = append(t.kinds, kUnknown)
-	t.keys = append(t.keys, append(appendString(nil, name), ": "...))
+	t.keys = append(t.keys, append(jsonstring.Append(nil, name), ": "...))
 	t.order = append(t.order, i)
 	slices.SortFunc(t.order, func(a, b int) int { return strings.Compare(t.cols[a], t.cols[b]) })
 	return i

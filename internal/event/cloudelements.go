@@ -3,6 +3,8 @@ package event
 import (
 	"strconv"
 	"time"
+
+	"github.com/revel-connect/revel-connect/internal/jsonstring"
 )
 
 // Instance identifies the poller the way a Cloud Elements instance did;
@@ -35,9 +37,9 @@ const notificationUser = "notifications@cloud-elements.com"
 // NewCloudElements prepares the constant parts of every notification.
 func NewCloudElements(elementKey, hubKey string, inst Instance) *CloudElements {
 	c := &CloudElements{
-		elementKey: appendString(nil, elementKey),
-		hubKey:     appendString(nil, hubKey),
-		topic:      appendString(nil, "instance-"+strconv.FormatInt(inst.ID, 10)+"-"+elementKey+"-events"),
+		elementKey: jsonstring.Append(nil, elementKey),
+		hubKey:     jsonstring.Append(nil, hubKey),
+		topic:      jsonstring.Append(nil, "instance-"+strconv.FormatInt(inst.ID, 10)+"-"+elementKey+"-events"),
 	}
 	h := []byte(`"message":{"elementKey":`)
 	h = append(h, c.elementKey...)
@@ -53,13 +55,13 @@ func NewCloudElements(elementKey, hubKey string, inst Instance) *CloudElements {
 	m = append(m, `,"instance_id":`...)
 	m = strconv.AppendInt(m, inst.ID, 10)
 	m = append(m, `,"instanceName":`...)
-	m = appendString(m, inst.Name)
+	m = jsonstring.Append(m, inst.Name)
 	m = append(m, `,"instanceTags":[`...)
 	for i, tag := range inst.Tags {
 		if i > 0 {
 			m = append(m, ',')
 		}
-		m = appendString(m, tag)
+		m = jsonstring.Append(m, tag)
 	}
 	m = append(m, `],"userId":`...)
 	m = strconv.AppendInt(m, inst.UserID, 10)
@@ -100,14 +102,14 @@ func (c *CloudElements) Append(dst []byte, events []Event, pollDate, now time.Ti
 	dst = append(dst, `,"topic":`...)
 	dst = append(dst, c.topic...)
 	dst = append(dst, `,"action":"create","id":`...)
-	dst = appendString(dst, id)
+	dst = jsonstring.Append(dst, id)
 	dst = append(dst, `,"user":"`+notificationUser+`",`...)
 	dst = append(dst, c.messageHead...)
-	dst = appendString(dst, id)
+	dst = jsonstring.Append(dst, id)
 	dst = append(dst, c.messageMid...)
 
 	dst = append(dst, '{')
-	dst = appendString(dst, objectType)
+	dst = jsonstring.Append(dst, objectType)
 	dst = append(dst, ":["...)
 	for i, e := range events {
 		if i > 0 {
@@ -116,7 +118,7 @@ func (c *CloudElements) Append(dst []byte, events []Event, pollDate, now time.Ti
 		dst = append(dst, e.Raw...)
 	}
 	dst = append(dst, `],"objectType":`...)
-	dst = appendString(dst, objectType)
+	dst = jsonstring.Append(dst, objectType)
 	dst = append(dst, `,"pollDate":`...)
 	dst = strconv.AppendInt(dst, pollDate.UnixMilli(), 10)
 	dst = append(dst, `},"events":[`...)
@@ -129,7 +131,7 @@ func (c *CloudElements) Append(dst []byte, events []Event, pollDate, now time.Ti
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"date":`...)
-		dst = appendString(dst, e.DateRFC3339())
+		dst = jsonstring.Append(dst, e.DateRFC3339())
 		dst = append(dst, `,"elementKey":`...)
 		dst = append(dst, c.elementKey...)
 		dst = append(dst, `,"pollDate":"`...)
@@ -139,9 +141,9 @@ func (c *CloudElements) Append(dst []byte, events []Event, pollDate, now time.Ti
 		dst = append(dst, `","hubKey":`...)
 		dst = append(dst, c.hubKey...)
 		dst = append(dst, `,"objectId":`...)
-		dst = appendString(dst, e.ObjectID)
+		dst = jsonstring.Append(dst, e.ObjectID)
 		dst = append(dst, `,"objectType":`...)
-		dst = appendString(dst, objectType)
+		dst = jsonstring.Append(dst, objectType)
 		dst = append(dst, '}')
 	}
 	return append(dst, "]}}"...)

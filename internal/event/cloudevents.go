@@ -3,6 +3,8 @@ package event
 import (
 	"strings"
 	"time"
+
+	"github.com/revel-connect/revel-connect/internal/jsonstring"
 )
 
 // Encoder writes one message carrying events of one objectType: its body
@@ -34,7 +36,7 @@ type CloudEvents struct {
 
 // NewCloudEvents returns an encoder stamping source on every event.
 func NewCloudEvents(source string) *CloudEvents {
-	return &CloudEvents{source: appendString(nil, source), raw: source}
+	return &CloudEvents{source: jsonstring.Append(nil, source), raw: source}
 }
 
 // CloudEventType is the CloudEvents type of e:
@@ -61,17 +63,17 @@ func lowerType(t Type) string {
 func (c *CloudEvents) Append(dst []byte, events []Event, _, _ time.Time) []byte {
 	e := events[0]
 	dst = append(dst, `{"specversion":"1.0","id":`...)
-	dst = appendString(dst, e.ID)
+	dst = jsonstring.Append(dst, e.ID)
 	dst = append(dst, `,"source":`...)
 	dst = append(dst, c.source...)
 	dst = append(dst, `,"type":"com.revelsystems.`...)
-	dst = appendEscaped(dst, e.ObjectType)
+	dst = jsonstring.AppendEscaped(dst, e.ObjectType)
 	dst = append(dst, '.')
-	dst = appendEscaped(dst, lowerType(e.Type))
+	dst = jsonstring.AppendEscaped(dst, lowerType(e.Type))
 	dst = append(dst, `","subject":`...)
-	dst = appendString(dst, e.ObjectID)
+	dst = jsonstring.Append(dst, e.ObjectID)
 	dst = append(dst, `,"time":`...)
-	dst = appendString(dst, e.DateRFC3339())
+	dst = jsonstring.Append(dst, e.DateRFC3339())
 	dst = append(dst, `,"datacontenttype":"application/json","data":`...)
 	dst = append(dst, e.Raw...)
 	return append(dst, '}')

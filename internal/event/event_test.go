@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/revel-connect/revel-connect/internal/record"
 )
@@ -212,22 +211,6 @@ func TestCloudElementsEmptyTags(t *testing.T) {
 	if n.Message.InstanceTags == nil || len(n.Message.InstanceTags) != 0 || n.Topic != "instance-0-revel-events" {
 		t.Fatalf("instance defaults = %+v", n)
 	}
-}
-
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\r", "\x00\x1f", "ünïcødé ✓", "bad \xff utf8", "<script>&"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		out := appendString(nil, s)
-		var back string
-		if err := json.Unmarshal(out, &back); err != nil {
-			t.Fatalf("appendString(%q) = %s: invalid JSON: %v", s, out, err)
-		}
-		if utf8.ValidString(s) && back != s {
-			t.Fatalf("round trip changed %q to %q", s, back)
-		}
-	})
 }
 
 func BenchmarkAppend(b *testing.B) {

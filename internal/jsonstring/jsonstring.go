@@ -1,4 +1,7 @@
-package event
+// Package jsonstring quotes strings for JSON documents assembled by hand,
+// where raw records pass through untouched and only our own strings need
+// quoting.
+package jsonstring
 
 import (
 	"unicode/utf8"
@@ -6,11 +9,12 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string. Envelopes are assembled by hand
-// so raw records pass through untouched; only our own strings need quoting.
-func appendString(dst []byte, s string) []byte {
+// Append appends s as a JSON string. Invalid UTF-8 bytes become U+FFFD, as
+// encoding/json writes them; unlike it, <, > and & are left as they are, as
+// Python's json.dumps leaves them.
+func Append(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	dst = appendEscaped(dst, s)
+	dst = AppendEscaped(dst, s)
 	return append(dst, '"')
 }
 
@@ -23,8 +27,8 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
-// appendEscaped appends s escaped for a JSON string, without the quotes.
-func appendEscaped(dst []byte, s string) []byte {
+// AppendEscaped appends s escaped for a JSON string, without the quotes.
+func AppendEscaped(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
