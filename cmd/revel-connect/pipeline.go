@@ -3,12 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
+	"github.com/revel-connect/revel-connect/internal/httpurl"
 	"github.com/revel-connect/revel-connect/internal/timefmt"
 )
 
@@ -78,8 +78,7 @@ func parseInterval(v string) (time.Duration, error) {
 }
 
 func validCallback(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(raw, "${") {
+	if _, err := httpurl.Parse(raw); err != nil || strings.Contains(raw, "${") {
 		return fmt.Errorf("output %q: give an absolute http(s) URL such as http://127.0.0.1:9000/events", raw)
 	}
 	return nil

@@ -18,7 +18,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/revel-connect/revel-connect/internal/redact"
+	"github.com/revel-connect/revel-connect/internal/httpurl"
 )
 
 // Auth adds credentials to a request. It is only ever called for requests
@@ -126,13 +126,9 @@ const maxBody = 256 << 20
 
 // New checks the options and returns a client.
 func New(opts Options) (*Client, error) {
-	base, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+	base, err := httpurl.Parse(strings.TrimRight(opts.BaseURL, "/"))
 	if err != nil {
-		// url.Parse's error quotes the URL, user info and all.
-		return nil, fmt.Errorf("base_url %q: %s", redact.URLs(opts.BaseURL), redact.URLs(err.Error()))
-	}
-	if base.Scheme != "https" && base.Scheme != "http" || base.Host == "" {
-		return nil, fmt.Errorf("base_url %q must be an absolute http(s) URL such as https://acme.revelup.com", redact.URLs(opts.BaseURL))
+		return nil, fmt.Errorf("base_url: %w such as https://acme.revelup.com", err)
 	}
 	if opts.Backoff.Initial <= 0 {
 		opts.Backoff.Initial = time.Second

@@ -12,10 +12,10 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 
-	"github.com/revel-connect/revel-connect/internal/redact"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/httpurl"
 	"github.com/revel-connect/revel-connect/internal/record"
 	"github.com/revel-connect/revel-connect/internal/revelapi"
 	"github.com/revel-connect/revel-connect/internal/timefmt"
@@ -118,8 +118,8 @@ func parseConfig(pc *service.ParsedConfig) (*config, error) {
 	c.baseURL = str(pc, &errs, fBaseURL)
 	switch {
 	case c.baseURL != "":
-		if u, err := url.Parse(c.baseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs.add(fBaseURL, fmt.Errorf("%q is not an absolute http(s) URL such as https://acme.revelup.com", redact.URLs(c.baseURL)))
+		if _, err := httpurl.Parse(c.baseURL); err != nil {
+			errs.add(fBaseURL, fmt.Errorf("%w such as https://acme.revelup.com", err))
 		}
 	case subdomain == "":
 		errs.add(fSubdomain, errors.New("set subdomain (acme for https://acme.revelup.com) or base_url"))
@@ -328,8 +328,9 @@ func parseOAuth2(pc *service.ParsedConfig, subdomain string, errs *fieldErrors) 
 			errs.add("oauth2."+f[0], errors.New("required when oauth2 is enabled"))
 		}
 	}
-	if u, err := url.Parse(o.conf.TokenURL); o.conf.TokenURL != "" && (err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http")) {
-		errs.add("oauth2.token_url", fmt.Errorf("%q is not an absolute http(s) URL", redact.URLs(o.conf.TokenURL)))
+	if o.conf.TokenURL != "" {
+		_, err := httpurl.Parse(o.conf.TokenURL)
+		errs.add("oauth2.token_url", err)
 	}
 	if o.merchant == "" {
 		errs.add("oauth2.client_id_header", errors.New("name the merchant (its subdomain) here or in subdomain"))

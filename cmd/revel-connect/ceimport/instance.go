@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revel-connect/revel-connect/internal/httpurl"
 	"github.com/revel-connect/revel-connect/internal/redact"
 )
 
@@ -200,9 +201,8 @@ func readCallbackURL(v any) (string, error) {
 		return "", err
 	}
 	s = strings.TrimSpace(s)
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("%s: %q is not an absolute http(s) URL", keyCallbackURL, redact.URLs(s))
+	if _, err := httpurl.Parse(s); err != nil {
+		return "", fmt.Errorf("%s: %w", keyCallbackURL, err)
 	}
 	// Benthos would read ${...} in the output's url as an interpolation.
 	if strings.Contains(s, "${") {
