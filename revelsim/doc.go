@@ -2,8 +2,9 @@
 // (the Django-Tastypie "Open API" under /resources/, /enterprise/ and
 // /products/), for testing pipelines that poll Revel without a tenant.
 //
-// It reproduces the behaviour a poller depends on, following the project's
-// Revel API research notes (revel-api.md, §10 "simulator checklist"):
+// It reproduces the behaviour a poller depends on, as Revel's developer
+// docs (developer.revelsystems.com), Django-Tastypie's defaults and public
+// clients that met real tenants describe it:
 //
 //   - Tastypie paging: {"meta": {...}, "objects": [...]}, default limit 20,
 //     limit clamped to MaxLimit, limit=0 meaning MaxLimit, relative
@@ -21,8 +22,6 @@
 //   - Scripted and random faults (429 with Retry-After, 5xx, truncated
 //     bodies, slow pages, a next link on a foreign origin) and a hook to
 //     mutate rows between pages.
-//
-// References to "research §N" in this package point at those notes.
 //
 // One Server is one tenant. Mutate it with Insert/Update/Delete (or
 // SeedTenant/SeedEmployees), serve it with Start or as an http.Handler,

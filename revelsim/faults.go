@@ -9,9 +9,11 @@ import (
 )
 
 // Fault is one scripted misbehaviour. Revel publishes no error contract, so
-// these model what clients have met in practice or must survive anyway
-// (research §5, §8): throttling, gateway errors, slow and cut-off pages,
-// and a next link pointing somewhere else.
+// these model what clients have met in practice or must survive anyway:
+// throttling (Revel publishes no rate limits and asks clients to honour
+// 429), gateway errors, slow and cut-off pages (a public pipeline retries
+// empty or malformed pages: asimbilaladil/pos-analytics-pipeline), and a
+// next link pointing somewhere else.
 type Fault struct {
 	Status     int           // e.g. 429, 500, 502, 503, 401; 0 = serve normally but apply the rest
 	RetryAfter string        // Retry-After header value, e.g. "2" (only with Status)

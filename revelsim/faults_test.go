@@ -252,8 +252,8 @@ func TestFaultRates(t *testing.T) {
 	}
 }
 
-// OnRequest runs between pages, so offset paging drifts when rows vanish,
-// exactly the hazard research §9.2 warns about.
+// OnRequest runs between pages, so offset paging drifts when rows vanish:
+// limit/offset pages are slices of a set that may change between requests.
 func TestOnRequestMutatesBetweenPages(t *testing.T) {
 	s := seeded(t, revelsim.Options{}, 10)
 	s.OnRequest(func(r *http.Request) {

@@ -119,7 +119,8 @@ func (st *step) clockIn() (Change, bool) {
 	est, _ := emp["establishment"].(string)
 	now := st.s.naive(st.now)
 	id := st.s.Insert("TimeSheetEntry", shiftRecord(e, user, est, now, nil))
-	// parent is the entry itself (research §6.1); keeping updated_date
+	// parent is the entry itself, as in captured TimeSheetEntry responses
+	// (a public Revel-to-Tanda integration's notes); keeping updated_date
 	// equal to created_date keeps the entry a creation.
 	entry, _ := st.s.Get("TimeSheetEntry", id)
 	st.update("TimeSheetEntry", id, map[string]any{"parent": objectURI("TimeSheetEntry", id), "updated_date": entry["created_date"]})
@@ -143,8 +144,9 @@ func (st *step) clockOut() (Change, bool) {
 }
 
 // deletePunch hard-deletes a finished shift, as a manager removing a
-// mistaken punch does: Revel keeps no trace of it (research §4.3), so a
-// poller never sees this one.
+// mistaken punch does: TimeSheetEntry has no active or deleted field, so
+// Revel keeps no trace of it (only its timesheet.deleted webhook tells), and
+// a poller never sees this one.
 func (st *step) deletePunch() (Change, bool) {
 	id, ok := st.pick("TimeSheetEntry", func(field func(string) any) bool { return field("clock_out") != nil })
 	if !ok {

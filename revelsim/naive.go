@@ -7,7 +7,9 @@ import (
 )
 
 // Revel's datetimes are naive wall-clock text in the tenant zone, both in
-// objects and in filter values (research §4.2). The simulator compares them
+// objects and in filter values (Revel's FAQ filter examples, such as
+// created_date__gte=2014-12-01T19:58:25; a public pipeline showed them to be
+// local time on a US tenant). The simulator compares them
 // the way Django does with naive datetimes: as wall-clock readings, never as
 // strings and never converted through UTC.
 

@@ -14,7 +14,8 @@ import (
 // TokenPath is where the simulator issues API Platform tokens.
 const TokenPath = "/oauth/token"
 
-// OAuth enables Revel's API Platform authentication (research §2.2): a
+// OAuth enables Revel's API Platform authentication (developer.revelsystems.com,
+// "API Platform authentication"): a
 // client-credentials token endpoint at TokenPath, and Bearer tokens plus a
 // Client-Id header naming the merchant on API requests.
 type OAuth struct {

@@ -39,7 +39,8 @@ func (g *gen) drawItems() []lineItem {
 
 func (it lineItem) sales() float64 { return menu[it.product].price * float64(it.quantity) }
 
-// orderRecord is an Order as research §6.3 inventories it; o is the
+// orderRecord is an Order with the fields a public pipeline inventoried
+// on a real tenant (asimbilaladil/pos-analytics-pipeline); o is the
 // tenant's running order number, from which the incidental fields derive.
 // An open order has its total still due.
 func orderRecord(uuid, estURI, user string, o int, items []lineItem, closed, deleted bool, customer any) map[string]any {
@@ -97,7 +98,8 @@ var departmentNames = []string{"Service Crew", "Kitchen"}
 // roleWages is the hourly wage of roleNames' roles.
 var roleWages = []float64{0.0, 15.5, 17.25, 21.0}
 
-// shiftRecord is a TimeSheetEntry as captured in research §6.1, for
+// shiftRecord is a TimeSheetEntry shaped like a captured 2018 response
+// (a public Revel-to-Tanda integration's notes), for
 // employee e, whose role and department follow from e as in SeedTenant.
 // clockOut is nil while the shift is open.
 func shiftRecord(e int64, userURI, estURI, clockIn string, clockOut any) map[string]any {

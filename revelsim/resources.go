@@ -4,13 +4,15 @@ import "strings"
 
 // resource describes one simulated endpoint. The filter whitelist mirrors
 // Tastypie's Meta.filtering: fields outside it answer 400, which is how a
-// client learns that Revel will not filter on them (research §4.1).
+// client learns that Revel will not filter on them (Tastypie answers "The
+// 'x' field does not allow filtering.").
 type resource struct {
 	prefix     string          // "/resources/", "/enterprise/" or "/products/"
 	name       string          // case-sensitive PascalCase, e.g. "TimeSheetEntry"
 	filterable map[string]bool // Tastypie filtering whitelist
 	// defaultActive hides inactive rows unless the request filters on
-	// active, as Revel's ProductCategory list does (research §4.1).
+	// active, as Revel's ProductCategory list does (observed by
+	// asimbilaladil/pos-analytics-pipeline).
 	defaultActive bool
 }
 

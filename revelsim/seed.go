@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// employeeFields is the Employee shape from research §6.2, in the order
+// employeeFields is the Employee shape public clients POST to
+// /resources/Employee/ (fabacus/node-revel and others), in the order
 // employeeValues returns values.
 var employeeFields = []string{
 	"active", "created_by", "created_date", "email", "employee_card", "employee_end",
@@ -73,7 +74,7 @@ func employeeValues(dst []any, id int64, stamp string, establishments int) {
 	})
 }
 
-// SeedEmployees bulk-inserts n Employee records shaped like research §6.2
+// SeedEmployees bulk-inserts n Employee records shaped as employeeFields
 // (~20 fields; FK URIs name establishments 1-3, roles 1-4 and users that
 // need not exist). Record i gets created_date = updated_date =
 // updatedFrom + i*step as naive local text, so dates are ascending in
@@ -237,7 +238,7 @@ func (g *gen) uuid() string {
 
 func employeeURI(id int64) string { return "/resources/Employee/" + strconv.FormatInt(id, 10) + "/" }
 
-// shifts adds three TimeSheetEntries (research §6.1 shape) for employee e,
+// shifts adds three TimeSheetEntries (shiftRecord's shape) for employee e,
 // in staff hours; the newest is still open for every third employee when
 // the local day is far enough on. parent is the entry's own URI, as in the
 // captured sample.
@@ -257,7 +258,7 @@ func (g *gen) shifts(e int64, emp map[string]any) {
 	}
 }
 
-// order adds Order o (research §6.3 shape), taken at at, at establishment
+// order adds Order o (orderRecord's shape), taken at at, at establishment
 // est with its items and, when closed and not deleted, its payment.
 func (g *gen) order(o, est int, at time.Time) {
 	estURI := "/enterprise/Establishment/" + strconv.Itoa(est) + "/"

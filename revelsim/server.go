@@ -17,7 +17,8 @@ import (
 )
 
 // OrderingMode selects how order_by is treated; Revel's support for it is
-// undocumented (research §3.2), so clients must be tested against all three.
+// undocumented (no Revel doc or public client confirms it on any resource),
+// so clients must be tested against all three.
 type OrderingMode int
 
 const (
@@ -40,7 +41,8 @@ type Options struct {
 	DefaultLimit      int              // 0 = 20 (Tastypie's API_LIMIT_PER_PAGE)
 	// MaxLimit clamps limit; limit=0 means MaxLimit. 0 = 1000 (Tastypie's
 	// max_limit). Negative = no clamp: limit=0 returns every row with no
-	// next/previous, as the 2018 tenant captured in research §3.1 did.
+	// next/previous, as a 2018 tenant did in a captured response
+	// ("limit": 0 in meta, no next).
 	MaxLimit int
 	Ordering OrderingMode
 	Logf     func(format string, args ...any) // optional request log
@@ -312,7 +314,8 @@ func (s *Server) route(path string) (*resource, int64, bool) {
 	return nil, 0, false
 }
 
-// authorized checks the classic per-tenant credentials (research §2.1):
+// authorized checks the classic per-tenant credentials (Revel's
+// "Authentication Types" page, developer-qa.revelup.io):
 // header "API-AUTHENTICATION: key:secret" or api_key/api_secret parameters.
 func (s *Server) authorized(r *http.Request) bool {
 	if s.bearerAuthorized(r) {

@@ -243,8 +243,9 @@ func (s *Server) Update(resource string, id int64, fields map[string]any) error 
 }
 
 // Delete removes a record outright, as Revel does for TimeSheetEntry; the
-// row simply stops appearing (research §4.3). Revel never hard-deletes
-// Employees, but the simulator does not stop a test from doing so.
+// row simply stops appearing. Revel never hard-deletes Employees ("You
+// cannot delete an employee entry", Revel support's "Creating Employees"),
+// but the simulator does not stop a test from doing so.
 func (s *Server) Delete(resource string, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
