@@ -14,6 +14,16 @@ import (
 	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
+// A message's body is allocated once, at a size that holds it, so the
+// encoder never regrows it. Beside the raw records, a Cloud Elements
+// notification's fixed parts take about 530 bytes and each event's entry
+// about 190 (with 7-digit ids and a two-tag instance); a CloudEvent needs
+// less. Both are rounded up for longer names and tags.
+const (
+	messageOverhead = 640
+	eventOverhead   = 256
+)
+
 // cycle runs one poll cycle, or resumes the one in p.state, to its last
 // page. Each page's events are emitted with the state to save once they are
 // acknowledged.
@@ -289,9 +299,9 @@ func (p *resourcePoller) deliver(ctx context.Context, events []event.Event, poll
 	batch := make(service.MessageBatch, 0, (len(events)+p.input.eventsPerMessage-1)/p.input.eventsPerMessage)
 	for i := 0; i < len(events); i += p.input.eventsPerMessage {
 		group := events[i:min(i+p.input.eventsPerMessage, len(events))]
-		size := 640
+		size := messageOverhead
 		for _, e := range group {
-			size += len(e.Raw) + 256
+			size += len(e.Raw) + eventOverhead
 		}
 		msg := service.NewMessage(p.encoder.Append(make([]byte, 0, size), group, pollDate, now))
 		p.encoder.Metadata(group, msg.MetaSetMut)
