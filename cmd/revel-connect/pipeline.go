@@ -1,13 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
 
+	"github.com/revel-connect/revel-connect/cmd/revel-connect/internal/pipelineyaml"
 	"github.com/revel-connect/revel-connect/internal/httpurl"
 	"github.com/revel-connect/revel-connect/internal/timefmt"
 )
@@ -90,11 +90,9 @@ type pipelineParts struct {
 	header, input, resources, output string
 }
 
-// parts renders the pipeline's sections.
+// parts renders the pipeline's sections. The options are checked where
+// they are read (parseDemoFlags; the simulator's are constants).
 func (o pipelineOptions) parts() (pipelineParts, error) {
-	if o.interval <= 0 {
-		return pipelineParts{}, errors.New("interval must be longer than zero")
-	}
 	data := map[string]any{
 		"Zone":        o.zone,
 		"Interval":    o.interval.String(),
@@ -139,17 +137,7 @@ func indent(s string) string {
 	return strings.Join(lines, "")
 }
 
-// envDefault writes a ${NAME:default} reference. Benthos ends the default
-// at the first "}", so such values are refused by the callers' checks.
-func envDefault(name, def string) string {
-	if def == "" {
-		return "${" + name + "}"
-	}
-	return "${" + name + ":" + def + "}"
-}
-
-var pipelineTemplates = template.Must(template.New("pipeline").Funcs(template.FuncMap{
-	"env":   envDefault,
+var pipelineTemplates = template.Must(template.New("pipeline").Funcs(pipelineyaml.Funcs()).Funcs(template.FuncMap{
 	"quote": strconv.Quote, // a Go quoted string is a valid YAML double-quoted scalar
 }).Parse(`
 {{- define "header" -}}
@@ -199,19 +187,12 @@ revel_poller:
 {{end -}}
 
 {{- define "resources" -}}
-cache_resources:
-  - label: checkpoints
-    atomic_file:
-      directory: {{env "REVEL_STATE_DIR" .StateDir}}
+{{checkpointCache (env "REVEL_STATE_DIR" .StateDir)}}
 {{end -}}
 
 {{- define "output" -}}
 {{- if .Output -}}
-http_callback:
-  url: {{quote .Output}}
-  headers:
-    Content-Type: application/json
-    Elements-Webhook-Id: ${! @revel_event_id }
+{{callbackOutput "http_callback" (quote .Output) "" 0}}
   timeout: 10s
   retry_period: 1s
   max_retry_backoff: 1m

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/revel-connect/revel-connect/cmd/revel-connect/internal/pipelineyaml"
 	"github.com/revel-connect/revel-connect/internal/urlmacro"
 )
 
@@ -50,7 +51,7 @@ type Options struct {
 //go:embed pipeline.yaml.tmpl
 var pipelineTemplate string
 
-var pipeline = template.Must(template.New("pipeline").Parse(pipelineTemplate))
+var pipeline = template.Must(template.New("pipeline").Funcs(pipelineyaml.Funcs()).Parse(pipelineTemplate))
 
 // view is the template's data: every value already a YAML scalar.
 type view struct {
