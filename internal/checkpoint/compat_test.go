@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -88,5 +89,22 @@ func TestEncodeWritesUTC(t *testing.T) {
 	want := `{"version":1,"cursor":"2026-11-01T08:50:00Z","seen":{},"cycle":{"from":"2026-11-01T08:50:00Z","started":"2026-11-01T08:50:00Z","paging":"keyset","seen":{}}}`
 	if string(raw) != want {
 		t.Errorf("Encode = %s, want %s", raw, want)
+	}
+}
+
+// Earlier builds wrote a zero time as "", and tests still write such
+// checkpoints by hand.
+func TestDecodesEmptyTimes(t *testing.T) {
+	started := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	got, err := Decode([]byte(`{"version":1,"cursor":"","through": "","seen":{"a:":1},"cycle":{"from":"","started":"2026-11-01T09:00:00Z","paging":"keyset","after_id":"4","max_updated":"","seen":{}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &State{Seen: map[string]int64{"a:": 1}, Cycle: &Cycle{Started: started, Paging: "keyset", AfterID: "4", Seen: map[string]int64{}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decoded (-want +got):\n%s", diff)
+	}
+	if _, err := Decode([]byte(`{"version":1,"cursor":"","cycle":{"from":"","started":"","paging":""}}`)); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("an empty cycle.paging = %v, want ErrCorrupt", err)
 	}
 }

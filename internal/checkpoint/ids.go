@@ -87,7 +87,7 @@ func (s *IDs) Encode() ([]byte, error) {
 // DecodeIDs parses a set written by Encode.
 func DecodeIDs(b []byte) (*IDs, error) {
 	var j idsJSON
-	if err := json.Unmarshal(b, &j); err != nil {
+	if err := json.Unmarshal(readEmptyAsNull(b), &j); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if j.Version == 0 || j.Version > Version {

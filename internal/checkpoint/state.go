@@ -3,9 +3,11 @@
 package checkpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/revel-connect/revel-connect/internal/revelapi"
@@ -120,10 +122,24 @@ func orEmpty(m map[string]int64) map[string]int64 {
 // silently start over from it: that would redeliver or skip history.
 var ErrCorrupt = errors.New("corrupt checkpoint")
 
-// Decode parses a checkpoint written by Encode.
+// emptyValue matches a member whose value is "": earlier builds wrote a zero
+// time so, which time.Time does not read. A JSON string cannot hold it
+// unescaped, so only such values match.
+var emptyValue = regexp.MustCompile(`:\s*""`)
+
+// readEmptyAsNull turns "" values into null, which reads as a zero time (or
+// an empty string) as earlier builds meant.
+func readEmptyAsNull(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`""`)) {
+		return b
+	}
+	return emptyValue.ReplaceAll(b, []byte(":null"))
+}
+
+// Decode parses a checkpoint written by Encode, or by an earlier build.
 func Decode(b []byte) (*State, error) {
 	v := versioned{State: &State{}}
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := json.Unmarshal(readEmptyAsNull(b), &v); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if err := v.validate(); err != nil {
