@@ -259,11 +259,13 @@ func collectScrubbed(orig, scrubbed any, secrets *[]string) {
 	}
 }
 
-// redactStrings returns v with redact.Text applied to every string in it.
+// redactStrings returns v with redact.Text applied to every string in it,
+// and each ${…} Benthos would read as a variable escaped again, as echo
+// does: the config can be posted back as it is.
 func redactStrings(v any, secrets []string) any {
 	switch t := v.(type) {
 	case string:
-		return redact.Text(t, secrets)
+		return redact.Text(string(escapeEnvRefs([]byte(t))), secrets)
 	case map[string]any:
 		for k, e := range t {
 			t[k] = redactStrings(e, secrets)

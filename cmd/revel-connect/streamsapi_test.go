@@ -87,7 +87,7 @@ func (f *fakeRegistrar) RegisterEndpoint(path, _ string, h http.HandlerFunc) {
 
 // benchStreamBody is GET /streams/{id}'s answer for a stream with secrets
 // in a secret field and in a URL.
-var benchStreamBody = []byte(`{"active":true,"uptime":1.5,"uptime_str":"1.5s","config":{"input":{"revel_poller":{"base_url":"http://127.0.0.1:8081","api_key":"key-4f9a1c07","api_secret":"revel-secret-7d2e","resources":{"employees":{"url":"/resources/Employee/","id_field":"id"}}}},"output":{"http_callback":{"url":"https://rc:cb-pass-61c0@example.com/hook"}}}}`)
+var benchStreamBody = []byte(`{"active":true,"uptime":1.5,"uptime_str":"1.5s","config":{"input":{"revel_poller":{"base_url":"http://127.0.0.1:8081","api_key":"key-4f9a1c07","api_secret":"revel-secret-7d2e","resources":{"employees":{"url":"/resources/Employee/?updated_date__gte=${DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss}","id_field":"id"}}}},"output":{"http_callback":{"url":"https://rc:cb-pass-61c0@example.com/hook"}}}}`)
 
 // go test ./cmd/revel-connect -run '^$' -bench StreamResponse
 func BenchmarkStreamResponse(b *testing.B) {
@@ -120,6 +120,10 @@ func TestStreamResponseRedacts(t *testing.T) {
 		}
 		if !bytes.Contains(out, []byte(`"uptime":1.5`)) || !bytes.Contains(out, []byte("rc:xxxxx@example.com")) {
 			t.Errorf("answer lost its fields: %s", out)
+		}
+		// Posted back, the url must be the same: the macro stays escaped.
+		if !bytes.Contains(out, []byte("updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss}}")) {
+			t.Errorf("the url's macro does not round-trip: %s", out)
 		}
 	}
 }
