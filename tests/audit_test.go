@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/revel-connect/revel-connect/internal/event"
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 
@@ -49,7 +50,7 @@ func audits(sim *revelsim.Server, n int) func() bool {
 }
 
 func auditMissed(t *testing.T, metricsURL string) float64 {
-	return metricValue(scrapeMetrics(t, metricsURL), "revel_poller_audit_missed_total", map[string]string{"resource": "employees"})
+	return metricValue(testutil.Scrape(t, metricsURL), "revel_poller_audit_missed_total", map[string]string{"resource": "employees"})
 }
 
 // auditResource audits often. The audit judges versions older than the
@@ -103,7 +104,7 @@ func TestAuditDeliversChangesTheCursorMissedOnce(t *testing.T) {
 	if n := auditMissed(t, metrics); n != 2 {
 		t.Errorf("revel_poller_audit_missed_total = %v, want 2", n)
 	}
-	if n := metricValue(scrapeMetrics(t, metrics), "revel_poller_audit_ledger_ids", map[string]string{"resource": "employees"}); n != 3 {
+	if n := metricValue(testutil.Scrape(t, metrics), "revel_poller_audit_ledger_ids", map[string]string{"resource": "employees"}); n != 3 {
 		t.Errorf("revel_poller_audit_ledger_ids = %v, want the 3 records delivered", n)
 	}
 	if logs := p.logs.String(); !strings.Contains(logs, "audit of employees: the cursor missed") || !strings.Contains(logs, "level=WARN") {

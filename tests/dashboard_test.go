@@ -16,6 +16,7 @@ import (
 	"github.com/VictoriaMetrics/metricsql"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 
@@ -241,7 +242,7 @@ output:
 	runYAML(t, conf, nil)
 	var fams map[string]*dto.MetricFamily
 	eventually(t, func() string { return "the event delivered after a throttle" }, func() bool {
-		fams = scrapeMetrics(t, "http://"+addr+"/metrics")
+		fams = testutil.Scrape(t, "http://"+addr+"/metrics")
 		return metricValue(fams, "output_sent", nil) >= 1 && metricValue(fams, "http_callback_throttled_total", nil) >= 1
 	})
 	served := map[string]bool{}

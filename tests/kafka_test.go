@@ -12,15 +12,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	_ "github.com/revel-connect/revel-connect/plugin/kafkafranz"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
@@ -37,37 +35,6 @@ func startKafka(t *testing.T) *kfake.Cluster {
 	}
 	t.Cleanup(c.Close)
 	return c
-}
-
-// rejectProduces makes the cluster refuse produce requests with a
-// non-retriable error, as a broker's record validation does: the client
-// gives up on them at once and the output must report the failure. Each
-// request for which refuse returns true is refused; refused counts them.
-func rejectProduces(c *kfake.Cluster, refuse func(n int) bool) (refused *atomic.Int32) {
-	refused = &atomic.Int32{}
-	seen := 0
-	c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		seen++
-		if !refuse(seen) {
-			return nil, nil, false
-		}
-		refused.Add(1)
-		req := kreq.(*kmsg.ProduceRequest)
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition, sp.ErrorCode = rp.Partition, kerr.InvalidRecord.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
-	})
-	return refused
 }
 
 // topicReader consumes the topic from the start in the background.
@@ -236,7 +203,7 @@ func TestKafkaProduceFailuresAreReplayedWithoutLoss(t *testing.T) {
 		sim.Insert("Employee", map[string]any{"first_name": "v0"})
 	}
 	cluster := startKafka(t)
-	refused := rejectProduces(cluster, func(n int) bool { return n%2 == 1 && n <= 5 })
+	refused := testutil.RefuseProduce(cluster, func(n int) bool { return n%2 == 1 && n <= 5 })
 	topic := readTopic(t, cluster)
 	p := runYAML(t, pollerConf(base, t.TempDir(), "", resource("employees", "/resources/Employee/", ""))+kafkaOutput(cluster, ""), nil)
 
@@ -274,7 +241,7 @@ func TestKafkaFanoutExampleDeliversToCallbackAndKafka(t *testing.T) {
 		sim.Insert("Employee", map[string]any{"first_name": "v0"})
 	}
 	cluster := startKafka(t)
-	refused := rejectProduces(cluster, func(n int) bool { return n <= 2 })
+	refused := testutil.RefuseProduce(cluster, func(n int) bool { return n <= 2 })
 	topic := readTopic(t, cluster)
 
 	var mu sync.Mutex

@@ -2,37 +2,15 @@ package tests
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	_ "github.com/revel-connect/revel-connect/plugin/prometheus"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
-
-// scrapeMetrics reads url as Prometheus 2 would, accepting only classic
-// names; it returns nil while the server is not up yet.
-func scrapeMetrics(t *testing.T, url string) map[string]*dto.MetricFamily {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		return nil
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("scrape does not parse: %v", err)
-	}
-	return fams
-}
 
 // metricValue is the value of the series of family name whose labels
 // include want, or -1 if there is none.
@@ -92,11 +70,11 @@ output:
 
 	var fams map[string]*dto.MetricFamily
 	eventually(t, func() string { return fmt.Sprintf("input_received in %v", fams["input_received"]) }, func() bool {
-		fams = scrapeMetrics(t, url)
+		fams = testutil.Scrape(t, url)
 		return metricValue(fams, "output_sent", nil) == 3
 	})
 	eventually(t, func() string { return "further polls" }, cycles(sim, "/resources/Employee/", 3))
-	fams = scrapeMetrics(t, url)
+	fams = testutil.Scrape(t, url)
 
 	for _, c := range []struct {
 		name   string

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/revel-connect/revel-connect/internal/testutil"
 )
 
 const topic = "events"
@@ -163,47 +163,17 @@ func TestKafkaManualPartitionerWritesWhereTheMessageSays(t *testing.T) {
 	}
 }
 
-// rejectProduce makes the cluster answer the next n produce requests with
-// a non-retriable error, as a broker whose validation refuses a batch does.
-func rejectProduce(c *kfake.Cluster, n int32) *atomic.Int32 {
-	left := &atomic.Int32{}
-	left.Store(n)
-	c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
-		if left.Load() == 0 {
-			c.DropControl()
-			return nil, nil, false
-		}
-		left.Add(-1)
-		c.KeepControl()
-		req := kreq.(*kmsg.ProduceRequest)
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				sp.ErrorCode = kerr.InvalidRecord.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
-	})
-	return left
-}
-
 func TestKafkaRejectedProduceFailsTheBatchAndTheRetrySucceeds(t *testing.T) {
 	c := newCluster(t)
 	out := connected(t, c, "topic: "+topic+"\n")
 	batch := service.MessageBatch{event("orders", "1", "a"), event("orders", "2", "b"), event("orders", "1", "c")}
 
-	left := rejectProduce(c, 1)
+	refused := testutil.RefuseProduce(c, func(n int) bool { return n == 1 })
 	err := out.WriteBatch(context.Background(), batch)
 	if !errors.Is(err, kerr.InvalidRecord) || !strings.Contains(err.Error(), "of 3 records not written") {
 		t.Fatalf("err = %v, want the broker's rejection", err)
 	}
-	if left.Load() != 0 {
+	if refused.Load() != 1 {
 		t.Fatal("the rejection was not exercised")
 	}
 	if err := out.WriteBatch(context.Background(), batch); err != nil {

@@ -8,11 +8,11 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/redpanda-data/benthos/v4/public/service"
 
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
+
+	"github.com/revel-connect/revel-connect/internal/testutil"
 )
 
 // served builds Benthos resources whose metrics go to the exporter
@@ -35,26 +35,6 @@ func served(t *testing.T, conf string) (*service.Resources, string) {
 		_ = stop(t.Context())
 	})
 	return res, srv.URL + "/metrics"
-}
-
-// scrape reads url with a parser that accepts only classic Prometheus
-// names, as Prometheus 2 does.
-func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, resp.Status)
-	}
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("scrape does not parse: %v", err)
-	}
-	return fams
 }
 
 // series finds the metric of family name whose labels are exactly labels.
@@ -100,7 +80,7 @@ func TestPrometheusServiceMetricsAreServedWithTheirLabels(t *testing.T) {
 	latency.Timing(2_000_000, "orders")   // 2ms
 	latency.Timing(300_000_000, "orders") // 300ms
 
-	fams := scrape(t, url)
+	fams := testutil.Scrape(t, url)
 	if f := fams["revel_poller_polls_total"]; f.GetType() != dto.MetricType_COUNTER {
 		t.Errorf("polls is a %v", f.GetType())
 	}
@@ -141,7 +121,7 @@ func TestPrometheusNamesAndLabelsAreMadeValidAndPrefixed(t *testing.T) {
 	m.NewTimer("output_latency_ns").Timing(500_000_000)
 	m.NewGauge("1st_gauge").Set(7)
 
-	fams := scrape(t, url)
+	fams := testutil.Scrape(t, url)
 	if v := series(t, fams, "revel_http_requests_total", "_9lives=a", "_reserved=b", "status_class=2xx").GetCounter().GetValue(); v != 1 {
 		t.Errorf("counter = %v", v)
 	}
@@ -172,7 +152,7 @@ func TestPrometheusConflictingMetricsAreDroppedNotFatal(t *testing.T) {
 	m.NewCounter("shared", "a").Incr(1, "x", "extra") // wrong label count
 	m.NewCounter("shared", "a").Incr(-4, "x")         // counters never go down
 
-	fams := scrape(t, url)
+	fams := testutil.Scrape(t, url)
 	if f := fams["shared"]; f.GetType() != dto.MetricType_COUNTER || len(f.Metric) != 1 {
 		t.Fatalf("shared = %v", f)
 	}
@@ -192,10 +172,10 @@ func TestPrometheusProcessAndGoMetricsAreOptional(t *testing.T) {
 		}
 		return false
 	}
-	if fams := scrape(t, plain); has(fams, "go_") || has(fams, "process_") {
+	if fams := testutil.Scrape(t, plain); has(fams, "go_") || has(fams, "process_") {
 		t.Error("runtime metrics served without being asked for")
 	}
-	fams := scrape(t, full)
+	fams := testutil.Scrape(t, full)
 	if !has(fams, "go_goroutines") || !has(fams, "process_start_time_seconds") {
 		t.Error("go_goroutines or process_start_time_seconds missing")
 	}

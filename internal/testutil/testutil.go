@@ -1,0 +1,69 @@
+// Package testutil holds the helpers several packages' tests share. Only
+// test code imports it.
+package testutil
+
+import (
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Scrape reads url's Prometheus text exposition with a parser that accepts
+// only classic metric names, as Prometheus 2 does. It returns nil while
+// nothing answers at url (a server still starting); a status other than
+// 200 or a body that does not parse fails the test.
+func Scrape(t testing.TB, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("scrape does not parse: %v", err)
+	}
+	return fams
+}
+
+// RefuseProduce makes c refuse produce requests with INVALID_RECORD, a
+// non-retriable error, as a broker's record validation does: the client
+// gives up on them at once. Request n (from 1) is refused when refuse(n);
+// the count returned is how many were.
+func RefuseProduce(c *kfake.Cluster, refuse func(n int) bool) *atomic.Int32 {
+	refused := &atomic.Int32{}
+	seen := 0 // kfake runs control functions one at a time
+	c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		seen++
+		if !refuse(seen) {
+			return nil, nil, false
+		}
+		refused.Add(1)
+		req := kreq.(*kmsg.ProduceRequest)
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range req.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic, st.TopicID = rt.Topic, rt.TopicID
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition, sp.ErrorCode = rp.Partition, kerr.InvalidRecord.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	return refused
+}
