@@ -9,7 +9,8 @@ import (
 
 // Quirks make the tenant misbehave on purpose, one field per behaviour, so
 // a client can be tested against each way a real tenant might page.
-// Revel documents none of its paging (research §3): whether a resource
+// Revel documents none of its paging (its docs show limit and offset only;
+// Tastypie's defaults are the best guide): whether a resource
 // honours order_by or id__gt, how it clamps limit and whether it always
 // sends total_count are unknown. The zero value is a well-behaved Tastypie.
 type Quirks struct {
