@@ -17,7 +17,7 @@ import (
 // loopback, returning the pipeline and the metrics URL.
 func auditPipeline(t *testing.T, conf string, s *sink) (*pipeline, string) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testutil.Buffer{}
 	b := newBuilder(logs)
 	addSections(t, b, conf)
 	if err := b.AddConsumerFunc(s.consume); err != nil {

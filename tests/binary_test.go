@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/revel-connect/revel-connect/internal/testbin"
+	"github.com/revel-connect/revel-connect/internal/testutil"
 )
 
 func TestMain(m *testing.M) { testbin.Main(m) }
@@ -18,7 +19,7 @@ func revelConnect(t *testing.T) string { return testbin.Path(t) }
 // startBinary runs revel-connect with args (and extra environment), its
 // output going to logs; the test's cleanup stops it with SIGINT and fails
 // if it does not exit promptly. The channel closes when it exits.
-func startBinary(t *testing.T, logs *logBuffer, env []string, args ...string) <-chan struct{} {
+func startBinary(t *testing.T, logs *testutil.Buffer, env []string, args ...string) <-chan struct{} {
 	t.Helper()
 	cmd := exec.Command(revelConnect(t), args...)
 	cmd.Env = append(os.Environ(), env...)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 
@@ -34,7 +35,7 @@ func runToCallback(t *testing.T, output string) ([]httpDelivery, int64) {
 	}))
 	t.Cleanup(callback.Close)
 
-	logs := &logBuffer{}
+	logs := &testutil.Buffer{}
 	b := newBuilder(logs)
 	addSections(t, b, pollerConf(base, "", "    format: cloudevents\n", resource("orders", "/resources/Order/", "")))
 	if err := b.AddOutputYAML(fmt.Sprintf(output, callback.URL)); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	"gopkg.in/yaml.v3"
 )
 
@@ -93,7 +94,7 @@ func TestComposeDemoShowsEvents(t *testing.T) {
 		return v
 	}
 	state := t.TempDir()
-	receiverLogs := &logBuffer{}
+	receiverLogs := &testutil.Buffer{}
 	started := map[string]bool{}
 	var startService func(name string)
 	startService = func(name string) {
@@ -138,7 +139,7 @@ func TestComposeDemoShowsEvents(t *testing.T) {
 		for k, v := range s.Environment {
 			cmd.Env = append(cmd.Env, k+"="+resolve(v))
 		}
-		logs := &logBuffer{}
+		logs := &testutil.Buffer{}
 		if name == "receiver" {
 			logs = receiverLogs
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/revel-connect/revel-connect/internal/fleet"
+	"github.com/revel-connect/revel-connect/internal/testutil"
 )
 
 // fleetReplica is one `revel-connect fleet` process.
@@ -27,7 +28,7 @@ type fleetReplica struct {
 	api    string
 	cmd    *exec.Cmd
 	exited chan struct{}
-	logs   *logBuffer
+	logs   *testutil.Buffer
 	frozen atomic.Bool // stopped with SIGSTOP
 }
 
@@ -50,7 +51,7 @@ func startReplica(t *testing.T, name string, brokers []string) *fleetReplica {
 	args := append([]string{"fleet"}, fleetArgs(brokers)...)
 	args = append(args, "--group", "revel", "-o", root,
 		"--session-timeout", "3s", "--heartbeat-interval", "150ms", "--rebalance-timeout", "10s", "--stop-timeout", "5s")
-	r := &fleetReplica{name: name, api: "http://" + addr, logs: &logBuffer{}, exited: make(chan struct{})}
+	r := &fleetReplica{name: name, api: "http://" + addr, logs: &testutil.Buffer{}, exited: make(chan struct{})}
 	r.cmd = exec.Command(revelConnect(t), args...)
 	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
 	if err := r.cmd.Start(); err != nil {

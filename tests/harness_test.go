@@ -3,7 +3,6 @@
 package tests
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	_ "github.com/redpanda-data/benthos/v4/public/components/io"
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	_ "github.com/revel-connect/revel-connect/plugin/httpcallback"
 	_ "github.com/revel-connect/revel-connect/plugin/revelpoller"
 	"github.com/revel-connect/revel-connect/revelsim"
@@ -122,40 +122,22 @@ func (s *sink) changes() map[string]int {
 	return out
 }
 
-// logBuffer captures a stream's logs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // pipeline is a running stream.
 type pipeline struct {
 	stream *service.Stream
 	done   chan error
-	logs   *logBuffer
+	logs   *testutil.Buffer
 }
 
 // newBuilder returns a stream builder that logs everything into logs.
-func newBuilder(logs *logBuffer) *service.StreamBuilder {
+func newBuilder(logs *testutil.Buffer) *service.StreamBuilder {
 	b := service.NewStreamBuilder()
 	b.SetLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug - 4})))
 	return b
 }
 
 // start builds b and runs the stream until the test ends.
-func start(t *testing.T, b *service.StreamBuilder, logs *logBuffer) *pipeline {
+func start(t *testing.T, b *service.StreamBuilder, logs *testutil.Buffer) *pipeline {
 	t.Helper()
 	stream, err := b.Build()
 	if err != nil {
@@ -171,7 +153,7 @@ func start(t *testing.T, b *service.StreamBuilder, logs *logBuffer) *pipeline {
 // delivers into s.
 func run(t *testing.T, conf string, s *sink) *pipeline {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testutil.Buffer{}
 	b := newBuilder(logs)
 	addSections(t, b, conf)
 	if err := b.AddConsumerFunc(s.consume); err != nil {
@@ -184,7 +166,7 @@ func run(t *testing.T, conf string, s *sink) *pipeline {
 // reading environment variables from env (nil: none).
 func runYAML(t *testing.T, conf string, env func(string) (string, bool)) *pipeline {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testutil.Buffer{}
 	b := newBuilder(logs)
 	if env != nil {
 		b.SetEnvVarLookupFunc(env)

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 
@@ -79,7 +80,7 @@ func TestReadmeOwnBuildRunsTheExamples(t *testing.T) {
 	for k, v := range exampleEnv(simulatorEnv(base, callback.URL, t.TempDir())) {
 		run.Env = append(run.Env, k+"="+v)
 	}
-	logs := &logBuffer{}
+	logs := &testutil.Buffer{}
 	run.Stdout, run.Stderr = logs, logs
 	if err := run.Start(); err != nil {
 		t.Fatal(err)

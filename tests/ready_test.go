@@ -9,19 +9,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 
 // runBinary starts `revel-connect run` on conf with its HTTP server on a
 // free loopback port, and returns that server's base URL and the logs.
-func runBinary(t *testing.T, conf string) (string, *logBuffer) {
+func runBinary(t *testing.T, conf string) (string, *testutil.Buffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	file := filepath.Join(t.TempDir(), "pipeline.yaml")
 	if err := os.WriteFile(file, []byte(fmt.Sprintf("http:\n  address: %s\n%s", addr, conf)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &testutil.Buffer{}
 	startBinary(t, logs, nil, "run", file)
 	return "http://" + addr, logs
 }

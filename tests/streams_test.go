@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/revel-connect/revel-connect/cmd/revel-connect/ceimport"
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 
@@ -100,7 +101,7 @@ func (c *tenantCallback) delivered(tenant string, id int64, typ string) int {
 // streamsServer is a running `revel-connect streams` and its REST API.
 type streamsServer struct {
 	api  string
-	logs *logBuffer
+	logs *testutil.Buffer
 }
 
 func startStreams(t *testing.T, stateDir string, env ...string) *streamsServer {
@@ -117,7 +118,7 @@ func startStreams(t *testing.T, stateDir string, env ...string) *streamsServer {
 			t.Fatal(err)
 		}
 	}
-	s := &streamsServer{api: "http://" + addr, logs: &logBuffer{}}
+	s := &streamsServer{api: "http://" + addr, logs: &testutil.Buffer{}}
 	exited := startBinary(t, s.logs, env, "streams", "-o", root, "-r", resources)
 	eventually(t, func() string { return "the streams API never answered:\n" + s.logs.String() }, func() bool {
 		select {

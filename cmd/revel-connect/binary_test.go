@@ -5,11 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/revel-connect/revel-connect/internal/testbin"
+	"github.com/revel-connect/revel-connect/internal/testutil"
 )
 
 // waitLimit bounds every wait for an outcome.
@@ -23,7 +23,7 @@ func binary(t *testing.T) string { return testbin.Path(t) }
 type process struct {
 	cmd     *exec.Cmd
 	lines   chan string // closed at the end of output
-	stderr  *syncBuffer
+	stderr  *testutil.Buffer
 	done    chan struct{} // closed once exited; then waitErr is set
 	waitErr error
 }
@@ -37,7 +37,7 @@ func start(t *testing.T, args ...string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, lines: make(chan string, 1<<16), stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{cmd: cmd, lines: make(chan string, 1<<16), stderr: &testutil.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -105,24 +105,6 @@ func (p *process) stop(t *testing.T, sig os.Signal) []string {
 			t.Fatalf("still running %s after %v", waitLimit, sig)
 		}
 	}
-}
-
-// syncBuffer collects a process's stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // cmdOutput runs the binary to completion and returns its combined output.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	"github.com/revel-connect/revel-connect/revelsim"
 	"github.com/revel-connect/revel-connect/revelsim/revelsimtest"
 )
@@ -73,7 +74,7 @@ output:
 `, sim.URL(), apiKey, envVariable, clientSec, cbPass, cbHost, kafkaPass)
 
 	s := startStreamsAPI(t, "", "", "logger:\n  level: debug\nshutdown_timeout: 2s\n")
-	logs := &syncBuffer{}
+	logs := &testutil.Buffer{}
 	for _, l := range s.startup {
 		logs.Write([]byte(l + "\n"))
 	}

@@ -1,7 +1,6 @@
 package fleet
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 	_ "github.com/redpanda-data/benthos/v4/public/components/io"
 	_ "github.com/redpanda-data/benthos/v4/public/components/pure"
 
+	"github.com/revel-connect/revel-connect/internal/testutil"
 	_ "github.com/revel-connect/revel-connect/plugin/revelpoller"
 	"github.com/revel-connect/revel-connect/revelsim"
 	"github.com/revel-connect/revel-connect/revelsim/revelsimtest"
@@ -68,12 +68,12 @@ type running struct {
 	m      *Metrics
 	cancel context.CancelFunc
 	done   chan error
-	logs   *logBuffer
+	logs   *testutil.Buffer
 }
 
 func (k *kit) start(name string) *running {
 	k.t.Helper()
-	logs := &logBuffer{}
+	logs := &testutil.Buffer{}
 	m := NewMetrics()
 	r, err := New(context.Background(), Config{
 		Brokers: k.brokers, Group: "fleet", Partitions: 4,
@@ -247,23 +247,6 @@ func (k *kit) allDelivered(ts ...*simTenant) func() bool {
 		}
 		return true
 	}
-}
-
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 func eventually(t *testing.T, what func() string, cond func() bool) {

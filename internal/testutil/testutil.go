@@ -3,7 +3,9 @@
 package testutil
 
 import (
+	"bytes"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -66,4 +68,25 @@ func RefuseProduce(c *kfake.Cluster, refuse func(n int) bool) *atomic.Int32 {
 		return resp, nil, true
 	})
 	return refused
+}
+
+// Buffer collects what a process or a logger writes, from any goroutine,
+// and can be read while it is written to.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write implements io.Writer.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String is everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
