@@ -146,17 +146,7 @@ func TestCrashMidBackfillResumesEveryRange(t *testing.T) {
 
 	// Three pages (300 messages) are accepted, then the output fails and
 	// the process is killed with the rest unacknowledged.
-	first := &sink{}
-	var mu sync.Mutex
-	offered := 0
-	first.reject = func(received) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if offered++; offered > 300 {
-			return fmt.Errorf("output down")
-		}
-		return nil
-	}
+	first := &sink{reject: acceptOnly(300)}
 	p := run(t, conf, first)
 	eventually(t, func() string { return fmt.Sprintf("%d accepted", first.count()) }, func() bool { return first.count() == 300 })
 	eventually(t, func() string { return "checkpoint of a split cycle" }, func() bool {

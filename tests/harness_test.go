@@ -99,6 +99,21 @@ func (s *sink) consume(_ context.Context, m *service.Message) error {
 	return nil
 }
 
+// acceptOnly returns a reject function that accepts the first n messages
+// offered and fails every later one: the output goes down.
+func acceptOnly(n int) func(received) error {
+	var mu sync.Mutex
+	offered := 0
+	return func(received) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if offered++; offered > n {
+			return fmt.Errorf("output down")
+		}
+		return nil
+	}
+}
+
 func (s *sink) all() []received {
 	s.mu.Lock()
 	defer s.mu.Unlock()

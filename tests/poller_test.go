@@ -124,17 +124,7 @@ func TestCrashMidCycleRedeliversAtMostTheUnackedWindow(t *testing.T) {
 	// The first run accepts 300 messages (three pages), then its output
 	// fails: pages four onwards are never acknowledged, and the process
 	// is killed.
-	first := &sink{}
-	var mu sync.Mutex
-	offered := 0
-	first.reject = func(received) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if offered++; offered > 300 {
-			return fmt.Errorf("output down")
-		}
-		return nil
-	}
+	first := &sink{reject: acceptOnly(300)}
 	p := run(t, conf, first)
 	eventually(t, func() string { return fmt.Sprintf("%d accepted", first.count()) }, func() bool { return first.count() == 300 })
 	eventually(t, func() string { return "mid-cycle checkpoint" }, func() bool {

@@ -4,8 +4,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/revel-connect/revel-connect/internal/testutil"
 )
 
 // TestStateWritesWaitAndPollingPauses refuses every write to the state
@@ -22,26 +21,8 @@ func TestStateWritesWaitAndPollingPauses(t *testing.T) {
 
 	var refusing atomic.Bool
 	refusing.Store(true)
-	k.cluster.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
-		k.cluster.KeepControl()
-		req := kreq.(*kmsg.ProduceRequest)
-		// Only the replica's state writes produce in this test.
-		if !refusing.Load() {
-			return nil, nil, false
-		}
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition, sp.ErrorCode = rp.Partition, kerr.InvalidRecord.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
-	})
+	// Only the replica's state writes produce in this test.
+	testutil.RefuseProduce(k.cluster, func(int) bool { return refusing.Load() })
 
 	const changes = 6
 	for range changes {
