@@ -6,11 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/revel-connect/revel-connect/internal/retryafter"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -351,9 +351,9 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, held time.Time) (*Page
 
 	switch code := resp.StatusCode; {
 	case code == http.StatusTooManyRequests:
-		return nil, &retryable{err: fmt.Errorf("GET %s: 429 Too Many Requests", u.Redacted()), retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		return nil, &retryable{err: fmt.Errorf("GET %s: 429 Too Many Requests", u.Redacted()), retryAfter: retryWait(resp.Header)}
 	case code >= 500:
-		return nil, &retryable{err: fmt.Errorf("GET %s: %d %s", u.Redacted(), code, http.StatusText(code)), retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		return nil, &retryable{err: fmt.Errorf("GET %s: %d %s", u.Redacted(), code, http.StatusText(code)), retryAfter: retryWait(resp.Header)}
 	case code != http.StatusOK:
 		return nil, &StatusError{Code: code, URL: u.Redacted(), Message: errorMessage(body.String())}
 	}
@@ -388,22 +388,11 @@ func tokenRejected(err error) *StatusError {
 	return &StatusError{Code: http.StatusUnauthorized, URL: where, Message: fmt.Sprintf("token request refused (%d %s)", code, re.ErrorCode)}
 }
 
-// parseRetryAfter reads either form of the header (seconds or HTTP date).
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+// retryWait is the wait a response's Retry-After asks for; 0 leaves the
+// retry to the backoff.
+func retryWait(h http.Header) time.Duration {
+	d, _ := retryafter.Parse(h.Get("Retry-After"), time.Now())
+	return d
 }
 
 // Sleep waits for d or until ctx ends, whichever is first.

@@ -311,20 +311,3 @@ func TestNewRejectsBadBaseURL(t *testing.T) {
 		}
 	}
 }
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	for v, want := range map[string]time.Duration{
-		"":                              0,
-		"3":                             3 * time.Second,
-		"0.5":                           500 * time.Millisecond,
-		"-1":                            0,
-		"Fri, 27 Nov 2026 12:00:30 GMT": 30 * time.Second,
-		"Fri, 27 Nov 2026 11:00:00 GMT": 0,
-		"soon":                          0,
-	} {
-		if got := parseRetryAfter(v, now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", v, got, want)
-		}
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/revel-connect/revel-connect/internal/retryafter"
 	"io"
 	"net/http"
 	"net/url"
@@ -191,7 +192,7 @@ func (o *output) send(ctx context.Context, target string, header http.Header, bo
 	if resp.StatusCode/100 == 2 || o.successfulOn[resp.StatusCode] {
 		return 0, "", nil
 	}
-	wait, ok := retryAfter(resp.Header, o.now())
+	wait, ok := retryafter.Parse(resp.Header.Get("Retry-After"), o.now())
 	if !ok {
 		wait = -1
 	}
