@@ -160,7 +160,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 			return nil
 		}
 		if split != nil {
-			p.log.Infof("reading the backlog of %s in %d id ranges side by side (backfill_concurrency)", p.conf.objectType, len(split))
+			p.log.Debugf("reading the backlog of %s in %d id ranges side by side (backfill_concurrency)", p.conf.objectType, len(split))
 			c := *cy
 			c.Slices = split
 			cy = &c
