@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -444,4 +445,48 @@ func TestFullListingOnATenantThatIgnoresOrderByReportsNoFalseDeletion(t *testing
 	if out.count() != 31 {
 		t.Errorf("%d deliveries, want 30 creations and 1 deletion", out.count())
 	}
+}
+
+// A hard delete the audit delivered is not delivered again by the full id
+// listing after a restart: the listing's saved id set no longer holds it.
+func TestHardDeleteTheAuditFoundIsNotRepeatedAfterARestart(t *testing.T) {
+	sim, base := startSim(t, revelsim.Options{})
+	var ids []int64
+	for range 3 {
+		ids = append(ids, sim.Insert("Employee", nil))
+	}
+	dir := t.TempDir()
+	conf := func(full string) string {
+		return pollerConf(base, dir, "", resource("employees", "/resources/Employee/", auditResource+"\naudit_full_interval: "+full))
+	}
+	first := &sink{}
+	p, _ := auditPipeline(t, conf("1h"), first)
+	eventually(t, func() string { return fmt.Sprint(first.changes()) }, func() bool { return first.count() == 3 })
+	eventually(t, func() string { return "a full listing" }, func() bool { return len(checkpointFiles(dir, ".ids")) > 0 })
+	if err := sim.Delete("Employee", ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	deleted := fmt.Sprintf("employees/%d/DELETED", ids[1])
+	eventually(t, func() string { return fmt.Sprint(first.changes()) }, func() bool { return first.changes()[deleted] == 1 })
+	eventually(t, func() string { return "further audits" }, audits(sim, 2))
+	p.stop(t)
+
+	second := &sink{}
+	auditPipeline(t, conf("100ms"), second)
+	eventually(t, func() string { return "full listings after the restart" }, fullListings(sim, 3))
+	if got := second.changes(); len(got) != 0 {
+		t.Fatalf("after the restart delivered %v, want nothing: the deletion was delivered before", got)
+	}
+}
+
+// checkpointFiles lists the files in dir whose names end in suffix.
+func checkpointFiles(dir, suffix string) []string {
+	var out []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), suffix) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
 }

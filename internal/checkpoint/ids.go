@@ -43,6 +43,22 @@ func (s *IDs) With(extra []int64) *IDs {
 	return NewIDs(s.ListedAt, append(slices.Clone(s.sorted), extra...))
 }
 
+// Without returns a new set holding s's ids but those in drop, listed at
+// the same time.
+func (s *IDs) Without(drop []int64) *IDs {
+	gone := make(map[int64]struct{}, len(drop))
+	for _, id := range drop {
+		gone[id] = struct{}{}
+	}
+	kept := make([]int64, 0, len(s.sorted))
+	for _, id := range s.sorted {
+		if _, ok := gone[id]; !ok {
+			kept = append(kept, id)
+		}
+	}
+	return &IDs{ListedAt: s.ListedAt, sorted: kept}
+}
+
 // Len is the number of ids.
 func (s *IDs) Len() int { return len(s.sorted) }
 

@@ -112,3 +112,15 @@ func TestSortedIDsAdoptsAListing(t *testing.T) {
 		t.Fatalf("unsorted listing = %v", got.Missing(nil))
 	}
 }
+
+func TestIDsWithout(t *testing.T) {
+	at := time.Unix(1700000000, 0).UTC()
+	s := NewIDs(at, []int64{5, 1, 9, 3})
+	got := s.Without([]int64{3, 9, 42})
+	if !slices.Equal(got.sorted, []int64{1, 5}) || !got.ListedAt.Equal(at) {
+		t.Fatalf("Without = %v listed %v, want [1 5] listed %v", got.sorted, got.ListedAt, at)
+	}
+	if !slices.Equal(s.sorted, []int64{1, 3, 5, 9}) {
+		t.Fatalf("Without changed its receiver: %v", s.sorted)
+	}
+}

@@ -495,6 +495,17 @@ func (p *resourcePoller) finishAudit(ctx context.Context, run *auditRun) error {
 	} else {
 		p.log.Debugf("audit of %s found every change delivered", p.conf.objectType)
 	}
+	// The full listing's saved id set must not hold the ids whose deletion
+	// the audit delivered: after a restart it would report them again. If
+	// the process dies before those DELETED are acknowledged, the ledger
+	// still holds the ids and the next audit delivers them again.
+	if p.known != nil && len(p.auditGone) > 0 {
+		p.known = p.known.Without(idsOf(p.auditGone))
+		if err := checkpoint.SaveIDs(ctx, p.store, p.idsKey(), p.known); err != nil {
+			p.metrics.commitFails.Incr(1, p.conf.objectType)
+			p.log.Errorf("id set not saved after the audit's deletions; a restart's listing may report them again: %v", err)
+		}
+	}
 	if err := p.ledgerStore.Compact(ctx, p.ledger, p.auditWindow(run.started), run.started); err != nil {
 		p.metrics.commitFails.Incr(1, p.conf.objectType)
 		p.log.Errorf("audit ledger not saved: %v", err)
