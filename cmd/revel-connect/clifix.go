@@ -39,7 +39,9 @@ func runCLI(ctx context.Context, args []string, opts []service.CLIOptFunc) int {
 	fix := map[string]func(stdout, stderr []byte) ([]byte, []byte){
 		"echo":   func(o, e []byte) ([]byte, []byte) { return redacted(escapeEnvRefs(o)), redacted(e) },
 		"create": func(o, e []byte) ([]byte, []byte) { return fixCreated(o), e },
-		"lint":   func(o, e []byte) ([]byte, []byte) { return redacted(o), redacted(placeLints(e, os.ReadFile)) },
+		"lint": func(o, e []byte) ([]byte, []byte) {
+			return redacted(o), []byte(explainLeftOut(string(redacted(placeLints(e, os.ReadFile)))))
+		},
 	}[cmd]
 	opts = append(opts, service.CLIOptSetArgs(args...))
 	if fix == nil {
@@ -60,7 +62,7 @@ func runCLI(ctx context.Context, args []string, opts []service.CLIOptFunc) int {
 func runBenthos(ctx context.Context, opts []service.CLIOptFunc) int {
 	code, err := service.RunCLIToCode(ctx, opts...)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, redact.URLs(hideDotenvExcerpt(err.Error())))
+		fmt.Fprintln(os.Stderr, explainLeftOut(redact.URLs(hideDotenvExcerpt(err.Error()))))
 	}
 	return code
 }

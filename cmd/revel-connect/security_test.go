@@ -238,8 +238,8 @@ func TestCommandProcessorIsAnUnknownComponent(t *testing.T) {
 	// Linted, and unlinted (?chilled=true): the stream is never built.
 	for _, path := range []string{"/streams/cmd", "/streams/cmd?chilled=true"} {
 		code, body := s.call(t, http.MethodPost, path, commandStream, false)
-		if code != http.StatusBadRequest || !strings.Contains(body, "command") {
-			t.Errorf("POST %s: %d %s, want 400 naming the command processor", path, code, body)
+		if code != http.StatusBadRequest || !strings.Contains(body, "leaves command out") {
+			t.Errorf("POST %s: %d %s, want 400 saying the build leaves the command processor out", path, code, body)
 		}
 	}
 	if code, body := s.call(t, http.MethodGet, "/streams/cmd", "", false); code != http.StatusNotFound {
@@ -248,8 +248,8 @@ func TestCommandProcessorIsAnUnknownComponent(t *testing.T) {
 
 	conf := writeFile(t, "cmd.yaml", commandStream)
 	out, err := cmdOutput(t, "lint", conf)
-	if err == nil || !strings.Contains(string(out), "command") {
-		t.Errorf("lint of a command processor: %v\n%s", err, out)
+	if err == nil || !strings.Contains(string(out), "leaves command out") || !strings.Contains(string(out), "benthos_full") {
+		t.Errorf("lint of a command processor: %v\n%s, want it to say the build leaves it out and how to get it", err, out)
 	}
 	out, err = cmdOutput(t, "list", "processors", "inputs", "outputs")
 	if err != nil {
@@ -486,6 +486,18 @@ func TestSubcommand(t *testing.T) {
 	} {
 		if got := subcommand(args); got != want {
 			t.Errorf("subcommand(%q) = %q, want %q", args, got, want)
+		}
+	}
+}
+
+func TestExplainLeftOut(t *testing.T) {
+	for in, want := range map[string]string{
+		"(6,1) unable to infer processor type from candidates: [command]": "leaves command out",
+		"unable to infer input type from candidates: [nosuch]":            "unable to infer input type from candidates: [nosuch]",
+		"no error here": "no error here",
+	} {
+		if got := explainLeftOut(in); !strings.Contains(got, want) {
+			t.Errorf("explainLeftOut(%q) = %q, want it to contain %q", in, got, want)
 		}
 	}
 }

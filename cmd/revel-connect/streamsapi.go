@@ -158,7 +158,7 @@ func (g *apiGuard) wrap(path string, next http.HandlerFunc) http.HandlerFunc {
 				return
 			}
 		} else {
-			out = []byte(redact.Text(string(out), secrets))
+			out = []byte(explainLeftOut(redact.Text(string(out), secrets)))
 		}
 		for k, v := range rec.header {
 			w.Header()[k] = v
