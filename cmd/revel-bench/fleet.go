@@ -130,34 +130,9 @@ func runFleetBench(tenants, replicas int, partitions int32, interval, window tim
 	fmt.Fprintf(progress, "%d tenants on %d replicas: every resource polled %s after launch\n", tenants, replicas, res.Startup.Round(time.Millisecond))
 
 	first := reps[0]
-	before := requestCounts(sims)
-	cpu0, err := cpuTime(first.cmd.Process.Pid)
-	if err != nil {
+	if res.CPU, res.RequestsPerPoll, err = driveWindow(first.cmd.Process.Pid, sims, tenants, interval, window, &res.Changes); err != nil {
 		return res, err
 	}
-	t0 := time.Now()
-	tick := time.NewTicker(interval)
-	for end := t0.Add(window); time.Now().Before(end); {
-		select {
-		case <-tick.C:
-		case <-time.After(time.Until(end)):
-			continue
-		}
-		for i, sim := range sims {
-			if err := sim.Update("Employee", int64(1+res.Changes/tenants%10), map[string]any{"phone_number": "555-" + strconv.Itoa(i)}); err != nil {
-				return res, err
-			}
-			res.Changes++
-		}
-	}
-	tick.Stop()
-	elapsed := time.Since(t0)
-	cpu1, err := cpuTime(first.cmd.Process.Pid)
-	if err != nil {
-		return res, err
-	}
-	res.CPU = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
-	res.RequestsPerPoll = float64(requestCounts(sims)-before) / float64(2*tenants) / (elapsed.Seconds() / interval.Seconds())
 	if res.RSSMB, res.PeakRSSMB, err = memory(first.cmd.Process.Pid); err != nil {
 		return res, err
 	}

@@ -176,36 +176,9 @@ func scale(tenants int, interval, window time.Duration, profileDir string, progr
 	res.Startup = time.Since(started)
 	fmt.Fprintf(progress, "%d tenants: every resource polled %s after launch\n", tenants, res.Startup.Round(time.Millisecond))
 
-	before := requestCounts(sims)
-	cpu0, err := cpuTime(child.Process.Pid)
-	if err != nil {
+	if res.CPU, res.RequestsPerPoll, err = driveWindow(child.Process.Pid, sims, tenants, interval, window, &res.Changes); err != nil {
 		return res, err
 	}
-	t0 := time.Now()
-	tick := time.NewTicker(interval)
-	for end := t0.Add(window); time.Now().Before(end); {
-		select {
-		case <-tick.C:
-		case <-time.After(time.Until(end)):
-			continue
-		}
-		for i, sim := range sims {
-			// Employee 1..10 exist in every seeded tenant.
-			if err := sim.Update("Employee", int64(1+res.Changes/tenants%10), map[string]any{"phone_number": "555-" + strconv.Itoa(i)}); err != nil {
-				return res, err
-			}
-			res.Changes++
-		}
-	}
-	tick.Stop()
-	elapsed := time.Since(t0)
-	cpu1, err := cpuTime(child.Process.Pid)
-	if err != nil {
-		return res, err
-	}
-	after := requestCounts(sims)
-	res.CPU = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
-	res.RequestsPerPoll = float64(after-before) / float64(2*tenants) / (elapsed.Seconds() / interval.Seconds())
 	if res.RSSMB, res.PeakRSSMB, err = memory(child.Process.Pid); err != nil {
 		return res, err
 	}
@@ -300,6 +273,41 @@ func requestCounts(sims []*revelsim.Server) int {
 
 // cpuTime is a process's user plus system time, all threads, from
 // /proc/<pid>/stat.
+// driveWindow changes one Employee of every tenant each interval for window
+// and measures process pid meanwhile: its share of a core, and the requests
+// per resource (two a tenant) per interval. changes counts the changes made.
+func driveWindow(pid int, sims []*revelsim.Server, tenants int, interval, window time.Duration, changes *int) (cpu, requestsPerPoll float64, err error) {
+	before := requestCounts(sims)
+	cpu0, err := cpuTime(pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	t0 := time.Now()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for end := t0.Add(window); time.Now().Before(end); {
+		select {
+		case <-tick.C:
+		case <-time.After(time.Until(end)):
+			continue
+		}
+		for i, sim := range sims {
+			// Employee 1..10 exist in every seeded tenant.
+			if err := sim.Update("Employee", int64(1+*changes/tenants%10), map[string]any{"phone_number": "555-" + strconv.Itoa(i)}); err != nil {
+				return 0, 0, err
+			}
+			*changes++
+		}
+	}
+	elapsed := time.Since(t0)
+	cpu1, err := cpuTime(pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	perPoll := float64(requestCounts(sims)-before) / float64(2*tenants) / (elapsed.Seconds() / interval.Seconds())
+	return (cpu1 - cpu0).Seconds() / elapsed.Seconds(), perPoll, nil
+}
+
 func cpuTime(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
