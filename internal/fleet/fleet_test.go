@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -126,6 +127,9 @@ func TestTenantsAddedChangedRemovedAtRuntime(t *testing.T) {
 	eventually(t, progress, k.allDelivered(first, second))
 
 	// Removing a tenant stops its polling.
+	if err := k.tenants.Delete(t.Context(), "no-such-tenant"); !errors.Is(err, ErrUnknownTenant) {
+		t.Errorf("deleting an unknown tenant: %v, want ErrUnknownTenant", err)
+	}
 	if err := k.tenants.Delete(t.Context(), second.id); err != nil {
 		t.Fatal(err)
 	}

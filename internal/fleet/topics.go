@@ -157,11 +157,23 @@ func (t *Tenants) Put(ctx context.Context, id, conf string) error {
 	return t.cl.ProduceSync(ctx, &kgo.Record{Key: []byte(id), Value: []byte(conf)}).FirstErr()
 }
 
+// ErrUnknownTenant is Delete's answer for an id the tenants topic does not
+// hold: a typo would otherwise succeed silently.
+var ErrUnknownTenant = errors.New("no such tenant; tenants list shows the tenants there are")
+
 // Delete writes tenant id's tombstone: its owner stops it. Its checkpoints
-// stay in the state topic, so putting it back resumes where it stopped.
+// stay in the state topic, so putting it back resumes where it stopped. An
+// id the topic does not hold is ErrUnknownTenant, and nothing is written.
 func (t *Tenants) Delete(ctx context.Context, id string) error {
 	if err := CheckTenantID(id); err != nil {
 		return err
+	}
+	listed, err := t.List(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(listed, func(l Listed) bool { return l.ID == id }) {
+		return fmt.Errorf("tenant %q in %s: %w", id, t.topic, ErrUnknownTenant)
 	}
 	return t.cl.ProduceSync(ctx, &kgo.Record{Key: []byte(id)}).FirstErr()
 }
