@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,7 +23,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/revel-connect/revel-connect/internal/fleet"
-	"github.com/revel-connect/revel-connect/revelsim"
 )
 
 // fleetStream is one tenant's stream in the tenants topic: scaleStream
@@ -94,15 +92,12 @@ func runFleetBench(tenants, replicas int, partitions int32, interval, window tim
 		return res, err
 	}
 	defer admin.Close()
-	sims := make([]*revelsim.Server, tenants)
-	for i := range sims {
-		sims[i] = revelsim.New(revelsim.Options{APIKey: "key-" + strconv.Itoa(i), APISecret: "secret-" + strconv.Itoa(i)})
-		revelsim.SeedTenant(sims[i], rand.New(rand.NewPCG(uint64(i), 1)))
-		base, err := sims[i].Start("")
-		if err != nil {
-			return res, err
-		}
-		defer sims[i].Close()
+	sims, bases, err := startTenants(tenants)
+	defer closeAll(sims)
+	if err != nil {
+		return res, err
+	}
+	for i, base := range bases {
 		if err := admin.Put(context.Background(), "t"+strconv.Itoa(i), fmt.Sprintf(fleetStream, base, i, interval)); err != nil {
 			return res, err
 		}

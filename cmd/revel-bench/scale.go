@@ -130,15 +130,12 @@ func scale(tenants int, interval, window time.Duration, profileDir string, progr
 			return res, err
 		}
 	}
-	sims := make([]*revelsim.Server, tenants)
-	for i := range sims {
-		sims[i] = revelsim.New(revelsim.Options{APIKey: "key-" + strconv.Itoa(i), APISecret: "secret-" + strconv.Itoa(i)})
-		revelsim.SeedTenant(sims[i], rand.New(rand.NewPCG(uint64(i), 1)))
-		base, err := sims[i].Start("")
-		if err != nil {
-			return res, err
-		}
-		defer sims[i].Close()
+	sims, bases, err := startTenants(tenants)
+	defer closeAll(sims)
+	if err != nil {
+		return res, err
+	}
+	for i, base := range bases {
 		conf := fmt.Sprintf(scaleStream, base, i, interval)
 		if err := os.WriteFile(filepath.Join(streams, fmt.Sprintf("tenant-%04d.yaml", i)), []byte(conf), 0o644); err != nil {
 			return res, err
@@ -273,6 +270,30 @@ func requestCounts(sims []*revelsim.Server) int {
 
 // cpuTime is a process's user plus system time, all threads, from
 // /proc/<pid>/stat.
+// startTenants serves n seeded tenants on loopback, tenant i with API key
+// key-i and secret secret-i, and returns them with their base URLs. The
+// caller closes them with closeAll, also on an error.
+func startTenants(n int) ([]*revelsim.Server, []string, error) {
+	sims := make([]*revelsim.Server, 0, n)
+	bases := make([]string, 0, n)
+	for i := range n {
+		sim := revelsim.New(revelsim.Options{APIKey: "key-" + strconv.Itoa(i), APISecret: "secret-" + strconv.Itoa(i)})
+		revelsim.SeedTenant(sim, rand.New(rand.NewPCG(uint64(i), 1)))
+		base, err := sim.Start("")
+		if err != nil {
+			return sims, bases, err
+		}
+		sims, bases = append(sims, sim), append(bases, base)
+	}
+	return sims, bases, nil
+}
+
+func closeAll(sims []*revelsim.Server) {
+	for _, s := range sims {
+		s.Close()
+	}
+}
+
 // driveWindow changes one Employee of every tenant each interval for window
 // and measures process pid meanwhile: its share of a core, and the requests
 // per resource (two a tenant) per interval. changes counts the changes made.
