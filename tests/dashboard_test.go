@@ -196,7 +196,7 @@ func registeredMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	re := regexp.MustCompile(`New(Counter|Gauge|Timer)\("([a-zA-Z_:][a-zA-Z0-9_:]*)"`)
 	names := map[string]bool{}
-	for _, f := range []string{"../plugin/revelpoller/metrics.go", "../plugin/httpcallback/output.go"} {
+	for _, f := range []string{"../internal/poller/metrics.go", "../plugin/httpcallback/output.go"} {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

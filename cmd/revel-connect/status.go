@@ -20,7 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/revel-connect/revel-connect/internal/checkpoint"
-	"github.com/revel-connect/revel-connect/plugin/revelpoller"
+	"github.com/revel-connect/revel-connect/internal/poller"
 )
 
 func init() {
@@ -129,7 +129,7 @@ func runStatus(c *cli.Context) error {
 type inputCheckpoints struct {
 	config string // the file
 	label  string // the input's label
-	layout *revelpoller.Layout
+	layout *poller.Layout
 	states map[string]*checkpoint.State // by resource name; nil = none stored
 	errs   map[string]error             // by resource name: unreadable
 }
@@ -150,8 +150,8 @@ func readCheckpoints(ctx context.Context, file string, resources []string, warn 
 	var found []*inputCheckpoints
 	var readErr error
 	env := environment() // no components the CLI leaves out: the inputs section is run as written
-	err = env.RegisterBatchInput("revel_poller", revelpoller.Spec(), func(pc *service.ParsedConfig, res *service.Resources) (service.BatchInput, error) {
-		layout, err := revelpoller.ParseLayout(pc)
+	err = env.RegisterBatchInput("revel_poller", poller.Spec(), func(pc *service.ParsedConfig, res *service.Resources) (service.BatchInput, error) {
+		layout, err := poller.ParseLayout(pc)
 		if err != nil {
 			return nil, err
 		}

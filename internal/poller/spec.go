@@ -1,4 +1,4 @@
-package revelpoller
+package poller
 
 import (
 	"github.com/redpanda-data/benthos/v4/public/service"

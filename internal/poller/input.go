@@ -1,8 +1,6 @@
-// Package revelpoller is the revel_poller Benthos input. Import it for its
-// side effect to add revel_poller to a Benthos or Redpanda Connect build:
-//
-//	import _ "github.com/revel-connect/revel-connect/plugin/revelpoller"
-package revelpoller
+// Package poller implements the revel_poller Benthos input; the public
+// package plugin/revelpoller registers it.
+package poller
 
 import (
 	"context"
@@ -26,15 +24,23 @@ import (
 	"github.com/revel-connect/revel-connect/internal/revelapi"
 )
 
-func init() {
+// Name is the input's name in a Benthos config.
+const Name = "revel_poller"
+
+// Register adds revel_poller, and the Bloblang method lint uses, to
+// Benthos' global environment.
+func Register() {
 	registerLintMethod()
-	service.MustRegisterBatchInput("revel_poller", Spec(), func(pc *service.ParsedConfig, res *service.Resources) (service.BatchInput, error) {
-		in, err := newInput(pc, res)
-		if err != nil {
-			return nil, err
-		}
-		return service.AutoRetryNacksBatchedToggled(pc, in)
-	})
+	service.MustRegisterBatchInput(Name, Spec(), NewBatchInput)
+}
+
+// NewBatchInput builds a revel_poller input from its parsed config.
+func NewBatchInput(pc *service.ParsedConfig, res *service.Resources) (service.BatchInput, error) {
+	in, err := newInput(pc, res)
+	if err != nil {
+		return nil, err
+	}
+	return service.AutoRetryNacksBatchedToggled(pc, in)
 }
 
 // delivery is one page's messages and the acknowledgement that releases its

@@ -1,4 +1,4 @@
-package revelpoller
+package poller
 
 import (
 	"context"
