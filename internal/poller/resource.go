@@ -84,8 +84,9 @@ var errUnsaved = errors.New("checkpoints cannot be saved")
 // cycle finished; the next poll resumes the cycle.
 var errBudget = errors.New("request budget of this poll spent")
 
+// run polls until ctx ends, in one goroutine while it waits for the next
+// poll: an idle resource costs no other.
 func (p *resourcePoller) run(ctx context.Context) {
-	go p.refreshLag(ctx)
 	failures := 0
 	for {
 		if p.waitSaved(ctx) != nil {
@@ -95,13 +96,7 @@ func (p *resourcePoller) run(ctx context.Context) {
 		p.metrics.polls.Incr(1, p.conf.objectType)
 		p.updateLag()
 		p.requests.Store(0)
-		err := p.cycle(ctx)
-		if err == nil && p.reconcileDue() {
-			err = p.reconcile(ctx)
-		}
-		if err == nil && p.auditDue() {
-			err = p.audit(ctx)
-		}
+		err := p.poll(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -126,10 +121,27 @@ func (p *resourcePoller) run(ctx context.Context) {
 		if revelapi.IsAuth(err) {
 			p.onAuth(p.conf.objectType, true) // a page read clears it
 		}
-		if revelapi.Sleep(ctx, wait) != nil {
+		if p.sleep(ctx, wait) != nil {
 			return
 		}
 	}
+}
+
+// poll runs a cycle and, when due, a listing and an audit. Meanwhile a
+// goroutine refreshes the lag gauge: the poll may wait on Revel's retries,
+// the output's acknowledgements or a full tracker, where run cannot.
+func (p *resourcePoller) poll(ctx context.Context) error {
+	lagCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go p.refreshLag(lagCtx)
+	err := p.cycle(ctx)
+	if err == nil && p.reconcileDue() {
+		err = p.reconcile(ctx)
+	}
+	if err == nil && p.auditDue() {
+		err = p.audit(ctx)
+	}
+	return err
 }
 
 func (p *resourcePoller) logFailure(err error, wait time.Duration) {
@@ -163,19 +175,47 @@ func (p *resourcePoller) updateLag() {
 	p.updateLagTo(p.tracker.Through())
 }
 
-// lagRefresh is how often the lag gauge is refreshed between polls, so
-// that it grows while a poll is stuck (Revel failing, the output not
-// acknowledging) instead of keeping the value of the poll's start.
+// lagRefresh is how often the lag gauge is refreshed, during a poll and
+// between polls, so that it grows while a poll is stuck (Revel failing, the
+// output not acknowledging) or checkpoints cannot be saved, instead of
+// keeping the value of the poll's start.
 const lagRefresh = time.Second
 
+// refreshLag refreshes the lag gauge every lagRefresh until ctx ends.
 func (p *resourcePoller) refreshLag(ctx context.Context) {
-	t := time.NewTicker(lagRefresh)
-	defer t.Stop()
+	_ = p.sleepUntil(ctx, nil, 0)
+}
+
+// sleep waits d, or until ctx ends (its error), refreshing the lag gauge
+// every lagRefresh meanwhile.
+func (p *resourcePoller) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	return p.sleepUntil(ctx, nil, d)
+}
+
+// sleepUntil waits until done is closed, d has passed (d > 0), or ctx ends
+// (its error), refreshing the lag gauge every lagRefresh meanwhile. A nil
+// done never closes; d <= 0 never passes.
+func (p *resourcePoller) sleepUntil(ctx context.Context, done <-chan struct{}, d time.Duration) error {
+	var deadline <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		deadline = t.C
+	}
+	tick := time.NewTicker(lagRefresh)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
-		case <-t.C:
+			return ctx.Err()
+		case <-done:
+			return nil
+		case <-deadline:
+			return nil
+		case <-tick.C:
 			p.updateLag()
 		}
 	}
@@ -222,7 +262,8 @@ func (p *resourcePoller) unsaved() bool {
 	return p.saveErr != nil
 }
 
-// waitSaved blocks while checkpoints cannot be saved.
+// waitSaved blocks while checkpoints cannot be saved, refreshing the lag
+// gauge meanwhile.
 func (p *resourcePoller) waitSaved(ctx context.Context) error {
 	p.saveMu.Lock()
 	failing, saved := p.saveErr != nil, p.saved
@@ -230,12 +271,7 @@ func (p *resourcePoller) waitSaved(ctx context.Context) error {
 	if !failing {
 		return nil
 	}
-	select {
-	case <-saved:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return p.sleepUntil(ctx, saved, 0)
 }
 
 // retrySave writes the checkpoint again if the last write failed.
