@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Jeffail/shutdown"
@@ -142,15 +143,21 @@ func (in *input) Connect(ctx context.Context) error {
 	}
 	in.started, in.pollers = true, pollers
 	runCtx, cancel := in.shutSig.SoftStopCtx(context.Background())
-	var running sync.WaitGroup
+	// The last poller to return reports that all have: no goroutine
+	// waits for them.
+	var running atomic.Int64
+	running.Store(int64(len(pollers)))
 	for _, p := range pollers {
-		running.Go(func() { p.run(runCtx) })
+		go func() {
+			defer func() {
+				if running.Add(-1) == 0 {
+					cancel()
+					in.shutSig.TriggerHasStopped()
+				}
+			}()
+			p.run(runCtx)
+		}()
 	}
-	go func() {
-		running.Wait()
-		cancel()
-		in.shutSig.TriggerHasStopped()
-	}()
 	return nil
 }
 

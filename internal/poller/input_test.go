@@ -24,6 +24,9 @@ resources:
   employees:
     url: /resources/Employee/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}
     id_field: id
+  customers:
+    url: /resources/Customer/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}
+    id_field: id
 `), nil)
 	if err != nil {
 		t.Fatal(err)
