@@ -70,6 +70,9 @@ type input struct {
 	// shutSig stops the pollers (soft stop) and reports when every one
 	// has returned (has stopped).
 	shutSig *shutdown.Signaller
+	// stop cancels the pollers' context; Close calls it beside the soft
+	// stop, which would otherwise need a goroutine to reach the context.
+	stop context.CancelFunc
 
 	mu       sync.Mutex
 	rejected map[string]bool  // resources whose credentials Revel rejects
@@ -142,7 +145,11 @@ func (in *input) Connect(ctx context.Context) error {
 		pollers = append(pollers, p)
 	}
 	in.started, in.pollers = true, pollers
-	runCtx, cancel := in.shutSig.SoftStopCtx(context.Background())
+	runCtx, cancel := context.WithCancel(context.Background())
+	if in.shutSig.IsSoftStopSignalled() {
+		cancel() // closed already: the pollers return at once
+	}
+	in.stop = cancel
 	// The last poller to return reports that all have: no goroutine
 	// waits for them.
 	var running atomic.Int64
@@ -417,6 +424,9 @@ func (in *input) Close(ctx context.Context) error {
 	in.mu.Lock()
 	started := in.started
 	in.shutSig.TriggerSoftStop() // under mu: a later Connect starts nothing
+	if in.stop != nil {
+		in.stop()
+	}
 	in.mu.Unlock()
 	if !started {
 		return nil
