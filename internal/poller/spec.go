@@ -121,7 +121,7 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 				service.NewStringField(fClientIDHeader).Description("The `Client-Id` header naming the merchant; empty uses `subdomain`.").Default(""),
 			).Description("Revel API Platform authentication: one Bearer token, fetched with the client-credentials grant and renewed 5 minutes before it expires, serves all of a partner's merchants; the `Client-Id` header names the merchant. A 401 renews the token once and retries.").Advanced(),
 			service.NewStringField(fRefreshInterval).
-				Description("How often each resource is polled: a Go duration, or a bare number of minutes as Cloud Elements' `event.poller.refresh_interval` had it. A cycle that finds a backlog pages through all of it before waiting.").
+				Description("How often each resource is polled: a Go duration, or a bare number of minutes as Cloud Elements' `event.poller.refresh_interval` had it. A cycle that finds a backlog pages through all of it before waiting. When the next poll is 30s or more away, a resource closes its connections to Revel until then (load balancers commonly drop a connection idle for 60s anyway, and an idle TLS connection holds tens of KB), so each such poll opens a new one, TCP and TLS handshake included.").
 				Examples("15m", "15", "30s").Default("15m"),
 			service.NewStringField(fStartFrom).
 				Description("Where a resource without a checkpoint starts: `now` (only changes from now on, as Cloud Elements did), `earliest` (all history), an RFC 3339 time, or a duration to look back such as `24h`.").

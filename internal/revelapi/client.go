@@ -60,8 +60,8 @@ type Options struct {
 	OnRetry func(u *url.URL, attempt int, wait time.Duration, err error)
 	// OnResponse, if set, sees the status of every response received.
 	OnResponse func(status int)
-	// Transport overrides the transport all clients share (tests, TLS
-	// settings).
+	// Transport, if set, carries the requests (tests, TLS settings); nil
+	// gives the client a NewTransport of its own.
 	Transport http.RoundTripper
 	// Hold, if set, is shared by every client of one tenant: a Retry-After
 	// that one request receives holds back all of their requests, not
@@ -93,18 +93,18 @@ func (h *Hold) Until() time.Time {
 	return time.Time{}
 }
 
-// sharedTransport carries every client's requests that set no Transport:
-// http.DefaultTransport's, with no limit on idle connections across hosts.
-// Each tenant is a host of its own, and DefaultTransport keeps only 100
-// idle connections in all, so beyond a few dozen tenants most polls would
-// dial (and, against Revel, handshake TLS) again every interval.
-var sharedTransport = func() *http.Transport {
+// NewTransport returns the transport a client uses when Options.Transport
+// is nil: http.DefaultTransport's settings, keeping up to 16 idle
+// connections to the origin (a cycle reads pages ahead and, splitting a
+// backlog, in several id ranges side by side). A transport of its own lets
+// a client close its idle connections (CloseIdleConnections) without
+// touching any other tenant's.
+func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 0
-	// A tenant's resources poll side by side; keep a connection for each.
 	t.MaxIdleConnsPerHost = 16
 	return t
-}()
+}
 
 // copyBuffers lends io.CopyBuffer its buffer: io.Copy would allocate 32 KiB
 // for every response, an idle poll's few hundred bytes included.
@@ -142,7 +142,7 @@ func New(opts Options) (*Client, error) {
 	c := &Client{base: base, opts: opts, sleep: Sleep}
 	transport := opts.Transport
 	if transport == nil {
-		transport = sharedTransport
+		transport = NewTransport()
 	}
 	c.http = &http.Client{
 		Transport: transport,
@@ -159,6 +159,17 @@ func New(opts Options) (*Client, error) {
 		},
 	}
 	return c, nil
+}
+
+// CloseIdleConnections closes the connections the client's transport keeps
+// open between requests (all of them, if Options.Transport is shared), and
+// those of an Auth that fetches tokens over HTTP. A request in flight keeps
+// its connection; the next request dials again.
+func (c *Client) CloseIdleConnections() {
+	c.http.CloseIdleConnections()
+	if a, ok := c.opts.Auth.(interface{ CloseIdleConnections() }); ok {
+		a.CloseIdleConnections()
+	}
 }
 
 // Resolve turns a path and query, or a link from a response, into a URL on

@@ -28,10 +28,11 @@ type OAuth2 struct {
 }
 
 // NewOAuth2 fetches tokens with conf using hc (nil: a client with a 30s
-// timeout) and names merchant in every request.
+// timeout and a NewTransport of its own) and names merchant in every
+// request.
 func NewOAuth2(conf clientcredentials.Config, merchant string, hc *http.Client) *OAuth2 {
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = &http.Client{Timeout: 30 * time.Second, Transport: NewTransport()}
 	}
 	o := &OAuth2{conf: conf, merchant: merchant, http: hc}
 	o.tokens = o.newSource()
@@ -57,6 +58,13 @@ func (o *OAuth2) Apply(_ context.Context, r *http.Request) error {
 		r.Header.Set("Client-Id", o.merchant)
 	}
 	return nil
+}
+
+// CloseIdleConnections closes the connections kept open to the token
+// endpoint: a token lasts hours, so one would otherwise idle until the
+// transport's 90 s idle timeout.
+func (o *OAuth2) CloseIdleConnections() {
+	o.http.CloseIdleConnections()
 }
 
 // Refresh implements Refresher: the next request fetches a new token.

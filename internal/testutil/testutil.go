@@ -4,10 +4,12 @@ package testutil
 
 import (
 	"bytes"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -89,4 +91,48 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Conns counts a server's connections: set its http.Server ConnState to
+// State.
+type Conns struct {
+	mu          sync.Mutex
+	open, dials int
+}
+
+// State is an http.Server ConnState hook.
+func (c *Conns) State(_ net.Conn, s http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch s {
+	case http.StateNew:
+		c.open++
+		c.dials++
+	case http.StateClosed, http.StateHijacked:
+		c.open--
+	}
+}
+
+// Counts returns the connections open now and accepted in all.
+func (c *Conns) Counts() (open, dials int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.open, c.dials
+}
+
+// WaitOpen waits until want connections are open, failing the test after
+// 10 s.
+func (c *Conns) WaitOpen(t testing.TB, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		open, _ := c.Counts()
+		if open == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections open, want %d", open, want)
+		}
+		time.Sleep(time.Millisecond) // polling a condition
+	}
 }
