@@ -16,7 +16,16 @@ import (
 // hands them back: each owner at a time polls each tenant, every change is
 // delivered, and none twice, since every handover is graceful.
 func TestHandoverBetweenReplicas(t *testing.T) {
+	for _, perTenant := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stream_per_tenant=%v", perTenant), func(t *testing.T) {
+			testHandover(t, perTenant)
+		})
+	}
+}
+
+func testHandover(t *testing.T, streamPerTenant bool) {
 	k := newKit(t)
+	k.streamPerTenant = streamPerTenant
 	ts := make([]*simTenant, 6)
 	for i := range ts {
 		ts[i] = k.newTenant(fmt.Sprintf("t%d", i))

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,6 +37,8 @@ type kit struct {
 	callback *callback
 	url      string
 	tenants  *Tenants
+	// streamPerTenant starts replicas with Config.StreamPerTenant.
+	streamPerTenant bool
 }
 
 func newKit(t *testing.T) *kit {
@@ -79,8 +80,9 @@ func (k *kit) start(name string) *running {
 		Brokers: k.brokers, Group: "fleet", Partitions: 4,
 		SessionTimeout: 3 * time.Second, HeartbeatInterval: 100 * time.Millisecond,
 		RebalanceTimeout: 10 * time.Second, StopTimeout: 5 * time.Second,
-		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("replica", name),
-		Metrics: m,
+		Logger:          slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("replica", name),
+		Metrics:         m,
+		StreamPerTenant: k.streamPerTenant,
 	})
 	if err != nil {
 		k.t.Fatal(err)
@@ -131,7 +133,8 @@ func (tn *simTenant) insert() int64 {
 
 func (tn *simTenant) requests() int { return len(tn.sim.Requests()) }
 
-// config is the tenant's stream, as the tenants topic holds it.
+// config is the tenant's stream, as the tenants topic holds it. Every
+// tenant has the same output, so the tenants of a partition share a stream.
 func (k *kit) config(tn *simTenant, extra string) string {
 	return fmt.Sprintf(`input:
   revel_poller:
@@ -156,15 +159,20 @@ func (k *kit) config(tn *simTenant, extra string) string {
           created_date_timezone: America/Los_Angeles
 %soutput:
   http_client:
-    url: %s/tenants/%s
+    url: %s/events
     verb: POST
     retry_period: 20ms
-`, tn.sim.URL(), tn.id, tn.id, tn.id, tn.id, extra, k.url, tn.id)
+`, tn.sim.URL(), tn.id, tn.id, tn.id, tn.id, extra, k.url)
 }
 
 func (k *kit) put(tn *simTenant, extra string) {
 	k.t.Helper()
-	if err := k.tenants.Put(context.Background(), tn.id, k.config(tn, extra)); err != nil {
+	k.putConfig(tn, k.config(tn, extra))
+}
+
+func (k *kit) putConfig(tn *simTenant, conf string) {
+	k.t.Helper()
+	if err := k.tenants.Put(context.Background(), tn.id, conf); err != nil {
 		k.t.Fatal(err)
 	}
 }
@@ -186,10 +194,12 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(d) // a slow receiver
 		c.inFlight.Add(-1)
 	}
-	tenant := strings.TrimPrefix(r.URL.Path, "/tenants/")
 	var n struct {
 		Message struct {
-			Events []struct {
+			// Every tenant's stream posts to one URL; its instance
+			// name is the tenant.
+			InstanceName string `json:"instanceName"`
+			Events       []struct {
 				EventType string `json:"eventType"`
 				ObjectID  string `json:"objectId"`
 			} `json:"events"`
@@ -199,6 +209,7 @@ func (c *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	tenant := n.Message.InstanceName
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.events[tenant] == nil {

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -9,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redpanda-data/benthos/v4/public/service"
+
+	"github.com/revel-connect/revel-connect/internal/poller"
 )
 
 // Metrics are a replica's Prometheus metrics: the fleet's own (revel_fleet_*)
@@ -132,6 +135,23 @@ type tenantExporter struct {
 	tenant string
 }
 
+// keys are a metric's label keys with tenant first, and how to order a
+// series' values to match: the tenant's id leads, unless the metric is a
+// shared stream member's, which brings its own tenant label (after the
+// label and path labels Benthos puts first).
+func (e *tenantExporter) keys(labels []string) ([]string, func([]string) []string) {
+	i := slices.Index(labels, poller.TenantLabel)
+	if i < 0 {
+		return append([]string{"tenant"}, labels...), func(values []string) []string {
+			return append([]string{e.tenant}, values...)
+		}
+	}
+	keys := append(append([]string{labels[i]}, labels[:i]...), labels[i+1:]...)
+	return keys, func(values []string) []string {
+		return append(append([]string{values[i]}, values[:i]...), values[i+1:]...)
+	}
+}
+
 type noop struct{}
 
 func (noop) Incr(int64)          {}
@@ -141,7 +161,7 @@ func (noop) Set(int64)           {}
 func (noop) SetFloat64(float64)  {}
 
 func (e *tenantExporter) NewCounterCtor(name string, labels ...string) service.MetricsExporterCounterCtor {
-	keys := append([]string{"tenant"}, labels...)
+	keys, order := e.keys(labels)
 	var v *prometheus.CounterVec
 	if keepTenantMetric(name) {
 		v, _ = e.m.vector(name, keys, func() prometheus.Collector {
@@ -152,12 +172,12 @@ func (e *tenantExporter) NewCounterCtor(name string, labels ...string) service.M
 		if v == nil {
 			return noop{}
 		}
-		return counter{v.WithLabelValues(append([]string{e.tenant}, values...)...)}
+		return counter{v.WithLabelValues(order(values)...)}
 	}
 }
 
 func (e *tenantExporter) NewTimerCtor(name string, labels ...string) service.MetricsExporterTimerCtor {
-	keys := append([]string{"tenant"}, labels...)
+	keys, order := e.keys(labels)
 	var v *prometheus.HistogramVec
 	if keepTenantMetric(name) {
 		v, _ = e.m.vector(name, keys, func() prometheus.Collector {
@@ -168,12 +188,12 @@ func (e *tenantExporter) NewTimerCtor(name string, labels ...string) service.Met
 		if v == nil {
 			return noop{}
 		}
-		return timer{v.WithLabelValues(append([]string{e.tenant}, values...)...)}
+		return timer{v.WithLabelValues(order(values)...)}
 	}
 }
 
 func (e *tenantExporter) NewGaugeCtor(name string, labels ...string) service.MetricsExporterGaugeCtor {
-	keys := append([]string{"tenant"}, labels...)
+	keys, order := e.keys(labels)
 	var v *prometheus.GaugeVec
 	if keepTenantMetric(name) {
 		v, _ = e.m.vector(name, keys, func() prometheus.Collector {
@@ -184,7 +204,7 @@ func (e *tenantExporter) NewGaugeCtor(name string, labels ...string) service.Met
 		if v == nil {
 			return noop{}
 		}
-		return gauge{v.WithLabelValues(append([]string{e.tenant}, values...)...)}
+		return gauge{v.WithLabelValues(order(values)...)}
 	}
 }
 

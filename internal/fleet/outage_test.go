@@ -46,7 +46,7 @@ func TestStateWritesWaitAndPollingPauses(t *testing.T) {
 	eventually(t, progress, k.allDelivered(tn))
 	for _, id := range tn.employee {
 		if n := k.callback.delivered(tn.id, id); n != 1 {
-			t.Errorf("employee %d delivered %d times", id, n)
+			t.Errorf("employee %d delivered %d times\n%s", id, n, progress())
 		}
 	}
 	if ok := counterValue(a.m.stateWrites.WithLabelValues("ok")); ok == 0 {

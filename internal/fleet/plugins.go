@@ -119,3 +119,26 @@ func (c *memoryCache) Delete(_ context.Context, key string) error {
 }
 
 func (c *memoryCache) Close(context.Context) error { return nil }
+
+// stateStore is a member's checkpoint store: its keys in its partition's
+// state, as the state cache would keep them.
+type stateStore struct {
+	tenant string
+	p      *partition
+}
+
+func (s *stateStore) Get(_ context.Context, key string) ([]byte, error) {
+	return s.p.get(stateKey(s.tenant, key)), nil
+}
+
+func (s *stateStore) Set(_ context.Context, key string, value []byte) error {
+	if value == nil {
+		value = []byte{}
+	}
+	return s.p.set(stateKey(s.tenant, key), value)
+}
+
+// Delete writes a tombstone.
+func (s *stateStore) Delete(_ context.Context, key string) error {
+	return s.p.set(stateKey(s.tenant, key), nil)
+}

@@ -40,6 +40,7 @@ type partition struct {
 	owned   bool
 	entries map[string]entry
 	tenants map[string]*tenant // guarded by the fleet's ops lock, not mu
+	groups  map[string]*group  // shared streams by share key; the ops lock too
 }
 
 // logger is the part of slog the state writer needs.

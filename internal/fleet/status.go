@@ -26,11 +26,14 @@ type Status struct {
 
 // TenantStatus is one tenant this replica owns.
 type TenantStatus struct {
-	ID        string    `json:"id"`
-	Partition int32     `json:"partition"`
-	Status    string    `json:"status"`            // running, refused or failed
-	Problem   string    `json:"problem,omitempty"` // why refused or failed
-	Since     time.Time `json:"since"`
+	ID        string `json:"id"`
+	Partition int32  `json:"partition"`
+	Status    string `json:"status"`            // running, refused or failed
+	Problem   string `json:"problem,omitempty"` // why refused or failed, or what stops it
+	// Stream is the shared stream the tenant runs in (p<partition>-<hash>
+	// of its pipeline and output), empty when it runs a stream of its own.
+	Stream string    `json:"stream,omitempty"`
+	Since  time.Time `json:"since"`
 }
 
 // Status reports what the replica owns now.
@@ -48,7 +51,11 @@ func (r *Replica) Status() Status {
 		for _, id := range slices.Sorted(maps.Keys(p.tenants)) {
 			t := p.tenants[id]
 			status, problem := t.state()
-			s.Tenants = append(s.Tenants, TenantStatus{ID: id, Partition: n, Status: status, Problem: problem, Since: t.since})
+			ts := TenantStatus{ID: id, Partition: n, Status: status, Problem: problem, Since: t.since}
+			if t.group != nil {
+				ts.Stream = t.group.name
+			}
+			s.Tenants = append(s.Tenants, ts)
 		}
 	}
 	return s

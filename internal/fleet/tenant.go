@@ -15,6 +15,8 @@ import (
 
 	"github.com/redpanda-data/benthos/v4/public/service"
 	"gopkg.in/yaml.v3"
+
+	"github.com/revel-connect/revel-connect/internal/poller"
 )
 
 // StateCache is the label of the cache every tenant's stream gets, kept in
@@ -133,9 +135,15 @@ type tenant struct {
 	conf      string // the record value it runs
 	since     time.Time
 
-	stream   *service.Stream
-	done     chan struct{} // closed when the stream has returned
-	stopping atomic.Bool
+	// A tenant runs either a stream of its own or, as member, in a
+	// group's shared stream.
+	stream    *service.Stream
+	done      chan struct{} // closed when the stream has returned
+	stopping  atomic.Bool
+	member    *poller.Member
+	group     *group
+	cancel    context.CancelFunc // ends the member's connect loop
+	connected atomic.Bool
 
 	mu      sync.Mutex
 	status  string
@@ -177,6 +185,9 @@ func (t *tenant) run(log *slog.Logger, onFail func()) {
 // and once its partition is released its checkpoint writes are refused.
 // It reports whether the stream stopped.
 func (t *tenant) stop(d time.Duration) bool {
+	if t.member != nil {
+		return t.stopMember(d)
+	}
 	if t.stream == nil {
 		return true
 	}
@@ -187,5 +198,63 @@ func (t *tenant) stop(d time.Duration) bool {
 		return true
 	case <-time.After(time.Second):
 		return false
+	}
+}
+
+// stopMember stops a member's polling and waits, within d, until every
+// page it delivered is acknowledged and its checkpoint written.
+func (t *tenant) stopMember(d time.Duration) bool {
+	t.stopping.Store(true)
+	t.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if err := t.member.Close(ctx); err != nil {
+		return false
+	}
+	return t.member.Drain(ctx, drainTick) == nil
+}
+
+// drainTick is how often a stopping member checks its acknowledgements.
+const drainTick = 10 * time.Millisecond
+
+// connectMember starts a member, retrying while its checkpoints cannot be
+// loaded; from then on its group's watch checks it.
+func (t *tenant) connectMember(ctx context.Context, log *slog.Logger, onChange func()) {
+	wait := time.Second
+	for {
+		err := t.member.Connect(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		t.setState(statusFailed, err.Error())
+		onChange()
+		log.Error("fleet: tenant cannot start; retrying", "error", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+	t.connected.Store(true)
+	t.setState(statusRunning, "")
+	onChange()
+}
+
+// check retries a member's failed checkpoint write and shows what stops
+// it (credentials Revel refuses, checkpoints not saved) as its problem.
+func (t *tenant) check(ctx context.Context) {
+	if !t.connected.Load() || t.stopping.Load() {
+		return
+	}
+	problem := ""
+	if err := t.member.Connect(ctx); err != nil {
+		problem = err.Error()
+	}
+	if _, cur := t.state(); cur != problem {
+		t.setState(statusRunning, problem)
 	}
 }

@@ -86,12 +86,12 @@ resources:
 		for {
 			select {
 			case d := <-in.deliveries:
-				for _, m := range d.batch {
+				for _, m := range d.Batch {
 					if _, err := m.AsBytes(); err != nil {
 						panic(err)
 					}
 				}
-				d.ack(ctx)
+				d.Ack(ctx)
 			case <-stop:
 				return
 			}

@@ -310,12 +310,12 @@ func (p *resourcePoller) deliver(ctx context.Context, events []event.Event, poll
 	n := int64(len(batch))
 	p.setUnacked(n)
 	release := func(ctx context.Context) {
-		p.setUnacked(-n)
 		ack(ctx)
+		p.setUnacked(-n) // after the checkpoint write: Member.Unacked counts it
 	}
 	release = p.ledgerAck(events, release)
 	select {
-	case p.out <- delivery{batch: batch, ack: release}:
+	case p.out <- Delivery{Batch: batch, Ack: release}:
 		return nil
 	case <-ctx.Done():
 		p.setUnacked(-n)

@@ -44,11 +44,12 @@ func NewBatchInput(pc *service.ParsedConfig, res *service.Resources) (service.Ba
 	return service.AutoRetryNacksBatchedToggled(pc, in)
 }
 
-// delivery is one page's messages and the acknowledgement that releases its
-// checkpoint.
-type delivery struct {
-	batch service.MessageBatch
-	ack   func(context.Context)
+// Delivery is one page's messages and the acknowledgement that releases its
+// checkpoint; Ack returns once the checkpoint is written (or its write
+// failed, which pauses polling).
+type Delivery struct {
+	Batch service.MessageBatch
+	Ack   func(context.Context)
 }
 
 type input struct {
@@ -62,7 +63,7 @@ type input struct {
 	// Revel sends one of them holds back them all.
 	hold revelapi.Hold
 
-	deliveries chan delivery
+	deliveries chan Delivery
 	// rejectedNow wakes ReadBatch when a resource's credentials are
 	// rejected or its checkpoints cannot be saved, so the input reports
 	// itself disconnected (not ready).
@@ -86,20 +87,8 @@ func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) 
 	if err != nil {
 		return nil, err
 	}
-	in := &input{
-		conf: conf, res: res, log: res.Logger(), metrics: newMetrics(res.Metrics()),
-		deliveries: make(chan delivery), rejectedNow: make(chan struct{}, 1), rejected: map[string]bool{}, unsaved: map[string]error{},
-		shutSig: shutdown.NewSignaller(),
-	}
-	for _, note := range conf.notes {
-		in.log.Warn(note)
-	}
-	for _, rc := range conf.resources {
-		for _, key := range rc.url.Widened() {
-			in.log.Warnf("resources.%s.url: %s is a strict lower bound, which would skip a row stamped at the cursor but visible only after a poll; querying %se instead (rows at the cursor already delivered are suppressed). Write %se to silence this",
-				rc.objectType, key, key, key)
-		}
-	}
+	in := build(conf, res.Logger(), newMetrics(res.Metrics(), ""), make(chan Delivery))
+	in.res = res
 	if conf.rateLimit != "" && !res.HasRateLimit(conf.rateLimit) {
 		return nil, fmt.Errorf("rate_limit: no rate_limit resource named %q", conf.rateLimit)
 	}
@@ -113,6 +102,25 @@ func newInput(pc *service.ParsedConfig, res *service.Resources) (*input, error) 
 		in.store = checkpoint.NewCacheStore(res, conf.checkpointCache)
 	}
 	return in, nil
+}
+
+// build is the input of conf, logging what conf asks to be warned of.
+func build(conf *config, log *service.Logger, m *metrics, out chan Delivery) *input {
+	in := &input{
+		conf: conf, log: log, metrics: m,
+		deliveries: out, rejectedNow: make(chan struct{}, 1), rejected: map[string]bool{}, unsaved: map[string]error{},
+		shutSig: shutdown.NewSignaller(),
+	}
+	for _, note := range conf.notes {
+		in.log.Warn(note)
+	}
+	for _, rc := range conf.resources {
+		for _, key := range rc.url.Widened() {
+			in.log.Warnf("resources.%s.url: %s is a strict lower bound, which would skip a row stamped at the cursor but visible only after a poll; querying %se instead (rows at the cursor already delivered are suppressed). Write %se to silence this",
+				rc.objectType, key, key, key)
+		}
+	}
+	return in
 }
 
 // Connect loads every resource's checkpoint, writes it back to prove the
@@ -403,11 +411,11 @@ func (in *input) ReadBatch(ctx context.Context) (service.MessageBatch, service.A
 	}
 	select {
 	case d := <-in.deliveries:
-		return d.batch, func(ctx context.Context, err error) error {
+		return d.Batch, func(ctx context.Context, err error) error {
 			if err != nil {
-				in.log.Debugf("%d messages rejected downstream and dropped (auto_replay_nacks is off): %v", len(d.batch), err)
+				in.log.Debugf("%d messages rejected downstream and dropped (auto_replay_nacks is off): %v", len(d.Batch), err)
 			}
-			d.ack(ctx)
+			d.Ack(ctx)
 			return nil
 		}, nil
 	case <-in.rejectedNow:

@@ -29,7 +29,7 @@ type resourcePoller struct {
 	encoder event.Encoder
 	log     *service.Logger
 	metrics *metrics
-	out     chan<- delivery
+	out     chan<- Delivery
 	now     func() time.Time
 	// onAuth reports whether Revel accepts the credentials.
 	onAuth func(resource string, rejected bool)

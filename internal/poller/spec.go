@@ -69,7 +69,23 @@ const javaDateTime = "yyyy-MM-dd'T'HH:mm:ss.SSS"
 
 // Spec describes revel_poller's configuration; the reference docs are
 // generated from it.
-func Spec() *service.ConfigSpec {
+func Spec() *service.ConfigSpec { return spec(true) }
+
+// SpecShowingSecrets is Spec with no field marked secret. Benthos scrubs
+// secret fields when it writes a resolved config out (StreamBuilder's
+// AsYAML); the fleet resolves a tenant's config that way to hand it to
+// the tenant's poller, and never prints it.
+func SpecShowingSecrets() *service.ConfigSpec { return spec(false) }
+
+// secretIf marks f secret when secret is set.
+func secretIf(f *service.ConfigField, secret bool) *service.ConfigField {
+	if secret {
+		return f.Secret()
+	}
+	return f
+}
+
+func spec(secret bool) *service.ConfigSpec {
 	return service.NewConfigSpec().
 		Beta().
 		Categories("Services").
@@ -108,14 +124,14 @@ At least once. With `+"`auto_replay_nacks: true`"+` (the default) a rejected mes
 			service.NewStringField(fBaseURL).
 				Description("The API origin, overriding `subdomain`: a proxy, the simulator, or Revel's API platform host.").
 				Example("http://127.0.0.1:8081").Default(""),
-			service.NewStringField(fAPIKey).Secret().
+			secretIf(service.NewStringField(fAPIKey), secret).
 				Description("Revel API key, sent as `API-AUTHENTICATION: <key>:<secret>` to the configured origin only. Or use `oauth2`.").Default(""),
-			service.NewStringField(fAPISecret).Secret().
+			secretIf(service.NewStringField(fAPISecret), secret).
 				Description("Revel API secret, the other half of `api_key`. Redacted by `echo` and never logged.").Default(""),
 			service.NewObjectField(fOAuth2,
 				service.NewBoolField(fEnabled).Description("Authenticate with Revel's API Platform instead of `api_key`/`api_secret`.").Default(false),
 				service.NewStringField(fClientID).Description("The partner's client id.").Default(""),
-				service.NewStringField(fClientSecret).Secret().Description("The partner's client secret.").Default(""),
+				secretIf(service.NewStringField(fClientSecret), secret).Description("The partner's client secret.").Default(""),
 				service.NewStringField(fTokenURL).Description("The token endpoint (client-credentials grant).").Example("https://authentication.revelup.com/oauth/token").Default(""),
 				service.NewStringListField(fScopes).Description("Scopes to request, if Revel asks for any.").Default([]any{}),
 				service.NewStringField(fClientIDHeader).Description("The `Client-Id` header naming the merchant; empty uses `subdomain`.").Default(""),

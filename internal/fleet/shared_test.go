@@ -1,0 +1,117 @@
+package fleet
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestTenantsShareAStreamPerPartition: tenants whose configs differ only in
+// their revel_poller input share one stream per partition, and each keeps
+// its own checkpoints and metrics; a tenant with resources of its own, or
+// another output, runs apart. Removing a partition's last member stops
+// its stream; the other streams carry on.
+func TestTenantsShareAStreamPerPartition(t *testing.T) {
+	k := newKit(t)
+	var shared []*simTenant
+	for i := range 8 {
+		tn := k.newTenant(fmt.Sprintf("s%d", i))
+		k.put(tn, "")
+		shared = append(shared, tn)
+	}
+	loner := k.newTenant("loner")
+	k.putConfig(loner, k.config(loner, "")+"cache_resources:\n  - label: mine\n    memory: {}\n")
+	other := k.newTenant("other")
+	k.putConfig(other, strings.Replace(k.config(other, ""), "verb: POST", "verb: PUT", 1))
+	all := append(slices.Clone(shared), loner, other)
+	a := k.start("a")
+	progress := func() string { return k.callback.String() + "\n" + a.logs.String() }
+	eventually(t, progress, k.allDelivered(all...))
+
+	status := map[string]TenantStatus{}
+	for _, ts := range a.r.Status().Tenants {
+		status[ts.ID] = ts
+	}
+	streamOf := map[int32]string{} // partition -> the shared tenants' stream
+	for _, tn := range shared {
+		ts := status[tn.id]
+		if ts.Stream == "" {
+			t.Fatalf("tenant %s runs a stream of its own: %+v", tn.id, ts)
+		}
+		if s, ok := streamOf[ts.Partition]; ok && s != ts.Stream {
+			t.Errorf("partition %d: tenants in streams %s and %s, want one", ts.Partition, s, ts.Stream)
+		}
+		streamOf[ts.Partition] = ts.Stream
+	}
+	if len(streamOf) < 2 {
+		t.Fatalf("8 tenants landed in %d partitions; the test needs two", len(streamOf))
+	}
+	if s := status[loner.id].Stream; s != "" {
+		t.Errorf("a tenant with cache_resources shares stream %s", s)
+	}
+	if s := status[other.id].Stream; s == "" || slices.Contains(slices.Collect(maps.Values(streamOf)), s) {
+		t.Errorf("a tenant with another output runs in stream %q, want one of its own kind", s)
+	}
+	for _, tn := range all {
+		if n := eventsMetric(t, a)[tn.id]; n < 1 {
+			t.Errorf("revel_poller_events_total{tenant=%q} = %v, want its events", tn.id, n)
+		}
+	}
+
+	// The members of one partition leave: their stream stops, the rest
+	// go on, and each change is still delivered once.
+	var gone []*simTenant
+	var stay []*simTenant
+	var partition int32 = -1
+	for _, tn := range shared {
+		if p := status[tn.id].Partition; partition == -1 || p == partition {
+			partition = p
+			gone = append(gone, tn)
+		} else {
+			stay = append(stay, tn)
+		}
+	}
+	for _, tn := range gone {
+		if err := k.tenants.Delete(t.Context(), tn.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, progress, func() bool { return strings.Contains(a.logs.String(), "shared stream stopped") })
+	for _, tn := range stay {
+		tn.insert()
+	}
+	eventually(t, progress, k.allDelivered(stay...))
+	if d := k.callback.duplicates(); len(d) > 0 {
+		t.Errorf("delivered twice: %v", d)
+	}
+	for _, ts := range a.r.Status().Tenants {
+		if ts.Stream == streamOf[partition] {
+			t.Errorf("tenant %s still in the stopped stream %s", ts.ID, ts.Stream)
+		}
+	}
+}
+
+// eventsMetric sums revel_poller_events_total by tenant.
+func eventsMetric(t *testing.T, rn *running) map[string]float64 {
+	t.Helper()
+	families, err := rn.m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range families {
+		if f.GetName() != "revel_poller_events_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "tenant" {
+					out[l.GetValue()] += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return out
+}
