@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/revel-connect/revel-connect/internal/checkpoint"
@@ -96,12 +97,14 @@ func pageStep(rc *resourceConfig, instanceID int64, prev *checkpoint.State, cy *
 			version = undatedVersion(r.RawHash)
 		}
 		deliveredBefore := false
+		// Seen's keys are cloned: they outlive the page, and r.ID, a
+		// substring of its body, would keep the whole body alive.
 		if r.ID != "" {
 			v, inCycle := next.Seen[r.ID]
 			if !inCycle {
 				v, inCycle = prev.Seen[r.ID]
 				if inCycle && sameVersion(v, version) {
-					next.Seen[r.ID] = version
+					next.Seen[strings.Clone(r.ID)] = version
 					out.suppressed++
 					continue
 				}
@@ -110,7 +113,7 @@ func pageStep(rc *resourceConfig, instanceID int64, prev *checkpoint.State, cy *
 				continue
 			}
 			deliveredBefore = inCycle && v != 0
-			next.Seen[r.ID] = version
+			next.Seen[strings.Clone(r.ID)] = version
 		} else {
 			out.notes = append(out.notes, stepNote{kind: "no_id", msg: fmt.Sprintf(
 				"a record has no id at %q; it is emitted with an empty objectId and cannot be deduplicated", rc.fields.ID)})

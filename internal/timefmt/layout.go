@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -68,7 +69,25 @@ type Layout struct {
 // milliseconds, SSSSSS = microseconds), yy parses with Go's fixed pivot
 // (69-99 = 19xx) rather than relative to today, and every z-count renders
 // the zone abbreviation.
+//
+// A Layout is immutable, so one pattern compiles once per process and is
+// shared: a fleet replica's thousands of tenants mostly use the same few.
 func Compile(pattern string) (*Layout, error) {
+	if l, ok := compiled.Load(pattern); ok {
+		return l.(*Layout), nil
+	}
+	l, err := compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := compiled.LoadOrStore(strings.Clone(pattern), l)
+	return actual.(*Layout), nil
+}
+
+// compiled holds every pattern compiled: pattern -> *Layout.
+var compiled sync.Map
+
+func compile(pattern string) (*Layout, error) {
 	switch strings.ToLower(pattern) {
 	case "milliseconds":
 		return &Layout{pattern: pattern, epochUnit: time.Millisecond}, nil
