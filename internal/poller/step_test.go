@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -187,5 +188,26 @@ func TestPageStepBoundRoundedDown(t *testing.T) {
 	if out.outside != 0 || len(out.notes) != 0 || out.suppressed != 1 || !slices.Equal(got, []string{"CREATED 2"}) {
 		t.Errorf("events %v, suppressed %d, outside %d, notes %v; want [CREATED 2], 1 suppressed (row 1 delivered before), none outside, no notes",
 			got, out.suppressed, out.outside, out.notes)
+	}
+}
+
+// Seen outlives the page; its keys must not be substrings of the page's
+// body, or every resource keeps its last page alive between polls.
+func TestPageStepSeenKeysDoNotKeepThePage(t *testing.T) {
+	c, err := parse(t, fmt.Sprintf(stepConf, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"id": "e17", "created_date": "2026-06-01T10:00:00", "updated_date": "2026-06-01T10:00:00"}`
+	cy := &checkpoint.Cycle{From: at("09:00"), Started: at("12:00"), MaxUpdated: at("09:00"), Paging: revelapi.Keyset, Seen: map[string]int64{}}
+	out := pageStep(c.resources[0], 42, &checkpoint.State{Cursor: at("09:00")}, cy, pageRead{objects: []string{body}, mode: revelapi.Keyset, pollDate: at("12:00")})
+	if len(out.state.Cycle.Seen) != 1 {
+		t.Fatalf("seen = %v, want e17", out.state.Cycle.Seen)
+	}
+	start := uintptr(unsafe.Pointer(unsafe.StringData(body)))
+	for id := range out.state.Cycle.Seen {
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(id))); p >= start && p < start+uintptr(len(body)) {
+			t.Errorf("seen key %q points into the page body", id)
+		}
 	}
 }

@@ -133,3 +133,21 @@ func TestCompileErrors(t *testing.T) {
 		})
 	}
 }
+
+// One pattern compiles once: thousands of tenants share its Layout.
+func TestCompileSharesLayouts(t *testing.T) {
+	a, err := Compile("yyyy-MM-dd'T'HH:mm:ss.SSS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Compile(string([]byte("yyyy-MM-dd'T'HH:mm:ss.SSS")))
+	if a != b {
+		t.Errorf("the same pattern compiled twice into two layouts")
+	}
+	if _, err := Compile("yyyy-MM-dd'"); err == nil {
+		t.Errorf("an unterminated quote compiled")
+	}
+	if _, err := Compile("yyyy-MM-dd'"); err == nil {
+		t.Errorf("an unterminated quote compiled the second time (an error was cached as a layout)")
+	}
+}
