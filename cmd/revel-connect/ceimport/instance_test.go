@@ -135,6 +135,15 @@ func TestParseTolerance(t *testing.T) {
 			},
 		},
 		{
+			name: "pollDelay 0, Cloud Elements' lossy default, is not imported",
+			edit: func(_, resources map[string]any) { resource(resources, "employees")["pollDelay"] = 0 },
+			check: func(t *testing.T, inst *Instance) {
+				if w := strings.Join(inst.Warnings, "\n"); !strings.Contains(w, "employees.pollDelay is 0") || !strings.Contains(w, "1m overlap applies") {
+					t.Errorf("warnings %q, want one explaining why pollDelay 0 is not imported", inst.Warnings)
+				}
+			},
+		},
+		{
 			name: "filterByUpdateDate alias",
 			edit: func(_, resources map[string]any) { resource(resources, "employees")["filterByUpdateDate"] = "false" },
 			want: []Setting{{"filter_by_updated_date", false, "filterByUpdateDate"}},

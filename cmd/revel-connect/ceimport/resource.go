@@ -152,9 +152,14 @@ func (inst *Instance) readResource(name string, v any) (Resource, error) {
 	}
 	for _, o := range resourceOptions {
 		s, ok, err := lookup(conf, dates, path, o)
-		if err != nil {
+		switch {
+		case err != nil:
 			errs = append(errs, err)
-		} else if ok {
+		case ok && s.Field == "poll_delay" && s.Value == time.Duration(0):
+			// 0 was Cloud Elements' default, kept by most instances
+			// without a thought; it loses every change committed late.
+			inst.warn("%s.%s is 0, Cloud Elements' default, which misses a change whose transaction commits after a poll has passed its time: not imported, so revel_poller's 1m overlap applies (set poll_delay: 0s by hand only if Revel never commits late)", path, s.From)
+		case ok:
 			r.Settings = append(r.Settings, s)
 		}
 	}
