@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -38,6 +39,7 @@ func fleetCmd(args []string) error {
 	replicas := fs.Int("replicas", 1, "replicas sharing the tenants; with more than one, the last is stopped after the window and the handover timed")
 	partitions := fs.Int("partitions", 12, "partitions of the tenants and state topics")
 	profile := fs.String("profile", "", "save the first replica's heap and goroutine profiles, after the window, into this directory")
+	hosts := fs.Int("hosts", defaultHosts, "loopback listeners the tenants are spread over (at most one a tenant)")
 	fs.Parse(args) //nolint:errcheck // ExitOnError
 	var results []fleetResult
 	for _, s := range strings.Split(*counts, ",") {
@@ -45,7 +47,8 @@ func fleetCmd(args []string) error {
 		if err != nil || n < 1 {
 			return fmt.Errorf("-tenants: %q is not a positive number", s)
 		}
-		res, err := runFleetBench(n, *replicas, int32(*partitions), *interval, *window, *profile, os.Stderr)
+		res, err := runFleetBench(fleetRun{Tenants: n, Hosts: *hosts, Replicas: *replicas, Partitions: int32(*partitions),
+			Interval: *interval, Window: *window, ProfileDir: *profile}, os.Stderr)
 		if err != nil {
 			return err
 		}
@@ -56,11 +59,23 @@ func fleetCmd(args []string) error {
 	return nil
 }
 
+// fleetRun is what one fleet run measures.
+type fleetRun struct {
+	Tenants, Hosts, Replicas int
+	Partitions               int32
+	Interval, Window         time.Duration
+	ProfileDir               string
+}
+
 // fleetResult is one fleet run: the first replica's costs over the window
 // and, with several replicas, the handover of the last one's tenants.
 type fleetResult struct {
 	scaleResult
-	Replicas int
+	Replicas, Hosts int
+	// Put is how long writing every tenant record took; Sockets the
+	// first replica's open sockets after the window.
+	Put     time.Duration
+	Sockets int
 	// Handover is the time from SIGTERM of the last replica until the
 	// others ran every tenant; AfterPoll the requests per resource per
 	// interval after it (2 would mean tenants polled twice).
@@ -78,8 +93,9 @@ type fleetReplica struct {
 	exited chan struct{}
 }
 
-func runFleetBench(tenants, replicas int, partitions int32, interval, window time.Duration, profileDir string, progress io.Writer) (fleetResult, error) {
-	res := fleetResult{scaleResult: scaleResult{Tenants: tenants}, Replicas: replicas}
+func runFleetBench(run fleetRun, progress io.Writer) (fleetResult, error) {
+	tenants, interval := run.Tenants, run.Interval
+	res := fleetResult{scaleResult: scaleResult{Tenants: tenants}, Replicas: run.Replicas, Hosts: max(1, min(run.Hosts, tenants))}
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
 	if err != nil {
 		return res, err
@@ -87,21 +103,23 @@ func runFleetBench(tenants, replicas int, partitions int32, interval, window tim
 	defer cluster.Close()
 	brokers := cluster.ListenAddrs()
 	admin, err := fleet.NewTenants(context.Background(), service.GlobalEnvironment(), []kgo.Opt{kgo.SeedBrokers(brokers...)},
-		fleet.DefaultTenantsTopic, fleet.DefaultStateTopic, partitions)
+		fleet.DefaultTenantsTopic, fleet.DefaultStateTopic, run.Partitions)
 	if err != nil {
 		return res, err
 	}
 	defer admin.Close()
-	sims, bases, err := startTenants(tenants)
-	defer closeAll(sims)
+	farm, err := startTenants(tenants, run.Hosts, progress)
+	defer farm.Close()
 	if err != nil {
 		return res, err
 	}
-	for i, base := range bases {
-		if err := admin.Put(context.Background(), "t"+strconv.Itoa(i), fmt.Sprintf(fleetStream, base, i, interval)); err != nil {
-			return res, err
-		}
+	sims := farm.sims
+	put := time.Now()
+	if err := putTenants(admin, farm.bases, interval, progress); err != nil {
+		return res, err
 	}
+	res.Put = time.Since(put)
+	fmt.Fprintf(progress, "%d tenant records written in %s\n", tenants, res.Put.Round(time.Millisecond))
 
 	started := time.Now()
 	var reps []*fleetReplica
@@ -111,24 +129,27 @@ func runFleetBench(tenants, replicas int, partitions int32, interval, window tim
 			<-r.exited
 		}
 	}()
-	for range replicas {
+	for range run.Replicas {
 		r, err := startFleetReplica(brokers)
 		if err != nil {
 			return res, err
 		}
 		reps = append(reps, r)
 	}
-	if err := waitPolled(sims, reps[0].exited, 5*time.Minute); err != nil {
+	if err := waitPolled(sims, reps[0].exited, startupLimit(tenants), progress); err != nil {
 		return res, err
 	}
 	res.Startup = time.Since(started)
-	fmt.Fprintf(progress, "%d tenants on %d replicas: every resource polled %s after launch\n", tenants, replicas, res.Startup.Round(time.Millisecond))
+	fmt.Fprintf(progress, "%d tenants on %d replicas: every resource polled %s after launch\n", tenants, run.Replicas, res.Startup.Round(time.Millisecond))
 
 	first := reps[0]
-	if res.CPU, res.RequestsPerPoll, err = driveWindow(first.cmd.Process.Pid, sims, tenants, interval, window, &res.Changes); err != nil {
+	if res.CPU, res.RequestsPerPoll, err = driveWindow(first.cmd.Process.Pid, sims, tenants, interval, run.Window, &res.Changes); err != nil {
 		return res, err
 	}
 	if res.RSSMB, res.PeakRSSMB, err = memory(first.cmd.Process.Pid); err != nil {
+		return res, err
+	}
+	if res.Sockets, err = sockets(first.cmd.Process.Pid); err != nil {
 		return res, err
 	}
 	metrics, err := get(first.addr, "/metrics")
@@ -136,18 +157,18 @@ func runFleetBench(tenants, replicas int, partitions int32, interval, window tim
 		return res, err
 	}
 	res.Goroutines = int(metricSum(metrics, "go_goroutines"))
-	if profileDir != "" {
+	if run.ProfileDir != "" {
 		for _, p := range []string{"heap", "goroutine"} {
-			if err := saveProfile(first.addr, p, filepath.Join(profileDir, fmt.Sprintf("fleet-%d.%s.pprof", tenants, p))); err != nil {
+			if err := saveProfile(first.addr, p, filepath.Join(run.ProfileDir, fmt.Sprintf("fleet-%d.%s.pprof", tenants, p))); err != nil {
 				return res, err
 			}
 		}
 	}
 	res.Events = int(metricSum(metrics, "revel_poller_events_total{"))
-	fmt.Fprintf(progress, "%d tenants: replica 1 used %.1f%% of a core, RSS %.0f MB, %d goroutines, %.2f requests per resource per interval\n",
-		tenants, 100*res.CPU, res.RSSMB, res.Goroutines, res.RequestsPerPoll)
+	fmt.Fprintf(progress, "%d tenants: replica 1 used %.1f%% of a core, RSS %.0f MB (peak %.0f), %d goroutines, %d sockets, %.2f requests per resource per interval\n",
+		tenants, 100*res.CPU, res.RSSMB, res.PeakRSSMB, res.Goroutines, res.Sockets, res.RequestsPerPoll)
 
-	if replicas > 1 {
+	if run.Replicas > 1 {
 		last := reps[len(reps)-1]
 		stopAt := time.Now()
 		last.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck // checked by waiting
@@ -157,7 +178,7 @@ func runFleetBench(tenants, replicas int, partitions int32, interval, window tim
 			if time.Since(stopAt) > 5*time.Minute {
 				return res, fmt.Errorf("the handover did not complete within 5 minutes")
 			}
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
 		res.Handover = time.Since(stopAt)
 		// Over three intervals a tenant polled by one replica answers at
@@ -182,6 +203,44 @@ func runFleetBench(tenants, replicas int, partitions int32, interval, window tim
 			tenants, res.Handover.Round(time.Millisecond), res.AfterPoll, res.PolledTwice)
 	}
 	return res, nil
+}
+
+// putTenants writes tenant i's record, polling bases[i], as `tenants put`
+// does (lint, then produce), a few at a time, reporting every 1,000.
+func putTenants(admin *fleet.Tenants, bases []string, interval time.Duration, progress io.Writer) error {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		done     int
+	)
+	next := make(chan int)
+	for range 4 {
+		wg.Go(func() {
+			for i := range next {
+				err := admin.Put(context.Background(), "t"+strconv.Itoa(i), fmt.Sprintf(fleetStream, bases[i], i, interval))
+				mu.Lock()
+				if done++; err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("tenant t%d: %w", i, err)
+				} else if done%1000 == 0 {
+					fmt.Fprintf(progress, "%d of %d tenant records written\n", done, len(bases))
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range bases {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return firstErr
 }
 
 func startFleetReplica(brokers []string) (*fleetReplica, error) {
@@ -269,11 +328,11 @@ func metricSum(text, prefix string) float64 {
 
 func printFleet(w io.Writer, rs []fleetResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tenants\treplicas\tstartup s\tCPU % of a core\tRSS MB\tpeak RSS MB\tKB/tenant\tgoroutines\trequests/resource/interval\tevents\thandover s\tafter: requests/resource/interval\tpolled twice\t")
+	fmt.Fprintln(tw, "tenants\thosts\treplicas\tput s\tstartup s\tCPU % of a core\tRSS MB\tpeak RSS MB\tKB/tenant\tgoroutines\tsockets\trequests/resource/interval\tevents\thandover s\tafter: requests/resource/interval\tpolled twice\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%d\t%d\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%.2f\t%d\t%.1f\t%.2f\t%d\t\n",
-			r.Tenants, r.Replicas, r.Startup.Seconds(), 100*r.CPU, r.RSSMB, r.PeakRSSMB, 1024*r.RSSMB/float64(r.Tenants)*float64(r.Replicas),
-			r.Goroutines, r.RequestsPerPoll, r.Events, r.Handover.Seconds(), r.AfterPoll, r.PolledTwice)
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%.2f\t%d\t%.1f\t%.2f\t%d\t\n",
+			r.Tenants, r.Hosts, r.Replicas, r.Put.Seconds(), r.Startup.Seconds(), 100*r.CPU, r.RSSMB, r.PeakRSSMB, 1024*r.RSSMB/float64(r.Tenants)*float64(r.Replicas),
+			r.Goroutines, r.Sockets, r.RequestsPerPoll, r.Events, r.Handover.Seconds(), r.AfterPoll, r.PolledTwice)
 	}
 	tw.Flush()
 }

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -84,6 +82,7 @@ func scaleCmd(args []string) error {
 	interval := fs.Duration("interval", 10*time.Second, "every resource's refresh_interval")
 	window := fs.Duration("window", time.Minute, "how long CPU and requests are measured, once every resource has polled")
 	profile := fs.String("profile", "", "save the child's heap and goroutine profiles, at the end of each run, into this directory")
+	hosts := fs.Int("hosts", defaultHosts, "loopback listeners the tenants are spread over (at most one a tenant)")
 	fs.Parse(args) //nolint:errcheck // ExitOnError
 	var results []scaleResult
 	for _, s := range strings.Split(*counts, ",") {
@@ -91,7 +90,7 @@ func scaleCmd(args []string) error {
 		if err != nil || n < 1 {
 			return fmt.Errorf("-tenants: %q is not a positive number", s)
 		}
-		res, err := scale(n, *interval, *window, *profile, os.Stderr)
+		res, err := scale(n, *hosts, *interval, *window, *profile, os.Stderr)
 		if err != nil {
 			return err
 		}
@@ -117,7 +116,7 @@ type scaleResult struct {
 // scale runs tenants simulated tenants in one `streams` child for window
 // after every resource has polled once. Each interval one employee of every
 // tenant changes, so polls are mostly idle but not all.
-func scale(tenants int, interval, window time.Duration, profileDir string, progress io.Writer) (scaleResult, error) {
+func scale(tenants, hosts int, interval, window time.Duration, profileDir string, progress io.Writer) (scaleResult, error) {
 	res := scaleResult{Tenants: tenants}
 	dir, err := os.MkdirTemp("", "revel-bench-scale-")
 	if err != nil {
@@ -130,12 +129,13 @@ func scale(tenants int, interval, window time.Duration, profileDir string, progr
 			return res, err
 		}
 	}
-	sims, bases, err := startTenants(tenants)
-	defer closeAll(sims)
+	farm, err := startTenants(tenants, hosts, progress)
+	defer farm.Close()
 	if err != nil {
 		return res, err
 	}
-	for i, base := range bases {
+	sims := farm.sims
+	for i, base := range farm.bases {
 		conf := fmt.Sprintf(scaleStream, base, i, interval)
 		if err := os.WriteFile(filepath.Join(streams, fmt.Sprintf("tenant-%04d.yaml", i)), []byte(conf), 0o644); err != nil {
 			return res, err
@@ -167,7 +167,7 @@ func scale(tenants int, interval, window time.Duration, profileDir string, progr
 		child.Process.Signal(syscall.SIGTERM) //nolint:errcheck // it may have exited
 		<-exited
 	}()
-	if err := waitPolled(sims, exited, 2*time.Minute); err != nil {
+	if err := waitPolled(sims, exited, startupLimit(tenants), progress); err != nil {
 		return res, err
 	}
 	res.Startup = time.Since(started)
@@ -234,66 +234,6 @@ func freeLoopbackAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// waitPolled waits until every simulator has answered a request for both
-// resources, or the child exits.
-func waitPolled(sims []*revelsim.Server, exited <-chan struct{}, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for _, sim := range sims {
-		for {
-			paths := map[string]bool{}
-			for _, r := range sim.Requests() {
-				paths[r.Path] = r.Status == http.StatusOK
-			}
-			if paths["/resources/Employee/"] && paths["/resources/TimeSheetEntry/"] {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("not every resource polled within %s", limit)
-			}
-			select {
-			case <-exited:
-				return errors.New("streams child exited")
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
-	return nil
-}
-
-func requestCounts(sims []*revelsim.Server) int {
-	n := 0
-	for _, sim := range sims {
-		n += len(sim.Requests())
-	}
-	return n
-}
-
-// cpuTime is a process's user plus system time, all threads, from
-// /proc/<pid>/stat.
-// startTenants serves n seeded tenants on loopback, tenant i with API key
-// key-i and secret secret-i, and returns them with their base URLs. The
-// caller closes them with closeAll, also on an error.
-func startTenants(n int) ([]*revelsim.Server, []string, error) {
-	sims := make([]*revelsim.Server, 0, n)
-	bases := make([]string, 0, n)
-	for i := range n {
-		sim := revelsim.New(revelsim.Options{APIKey: "key-" + strconv.Itoa(i), APISecret: "secret-" + strconv.Itoa(i)})
-		revelsim.SeedTenant(sim, rand.New(rand.NewPCG(uint64(i), 1)))
-		base, err := sim.Start("")
-		if err != nil {
-			return sims, bases, err
-		}
-		sims, bases = append(sims, sim), append(bases, base)
-	}
-	return sims, bases, nil
-}
-
-func closeAll(sims []*revelsim.Server) {
-	for _, s := range sims {
-		s.Close()
-	}
-}
-
 // driveWindow changes one Employee of every tenant each interval for window
 // and measures process pid meanwhile: its share of a core, and the requests
 // per resource (two a tenant) per interval. changes counts the changes made.
@@ -329,6 +269,8 @@ func driveWindow(pid int, sims []*revelsim.Server, tenants int, interval, window
 	return (cpu1 - cpu0).Seconds() / elapsed.Seconds(), perPoll, nil
 }
 
+// cpuTime is a process's user plus system time, all threads, from
+// /proc/<pid>/stat.
 func cpuTime(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -462,5 +463,36 @@ func TestOverlapEnd(t *testing.T) {
 				t.Errorf("overlapEnd = %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPagingBehindAPathPrefix polls a tenant mounted under a path, as
+// behind a proxy (base_url http://host/t/7): every request keeps the
+// prefix, in both paging modes, and Revel's unprefixed meta.next links are
+// not mistaken for a foreign origin or dropped filters.
+func TestPagingBehindAPathPrefix(t *testing.T) {
+	sim := revelsim.New(revelsim.Options{APIKey: testKey, APISecret: testSecret})
+	want := seed(sim, 45)
+	var mux revelsim.Mux
+	mux.Add("7", sim)
+	srv := httptest.NewServer(&mux)
+	defer srv.Close()
+	c, _ := newClient(t, srv.URL+"/t/7/", nil)
+	for _, mode := range []Paging{Keyset, Offset} {
+		sim.ResetRequests()
+		ids, p := drain(t, c, "/resources/Employee/?active=true", 20, mode, Position{}, nil)
+		wantEachOnce(t, ids, want)
+		if notes := p.Notes(); len(notes) != 0 {
+			t.Errorf("%s: notes %+v", mode, notes)
+		}
+		reqs := sim.Requests()
+		if len(reqs) < 3 {
+			t.Fatalf("%s: %d requests for 45 rows at 20 a page", mode, len(reqs))
+		}
+		for _, r := range reqs {
+			if r.Path != "/resources/Employee/" || r.Status != http.StatusOK || r.Query.Get("active") != "true" {
+				t.Errorf("%s: the tenant saw %s ?%s -> %d", mode, r.Path, r.Query.Encode(), r.Status)
+			}
+		}
 	}
 }
