@@ -4,9 +4,9 @@
 // that its peak RSS is its own; the simulator stays in the parent.
 //
 //	revel-bench throughput [-n 100000,1000000] [-modes poller,baseline,floor] [-profile DIR] [-checkpoint memory|file]
-//	revel-bench scale [-tenants 500] [-interval 10s] [-window 60s] [-hosts 800]
+//	revel-bench scale [-tenants 500] [-interval 10s] [-window 60s] [-hosts 16]
 //	revel-bench backfill [-n 100000,1000000] [-latency 200ms] [-concurrency 1,4]
-//	revel-bench fleet [-tenants 500] [-interval 60s] [-window 60s] [-replicas 1] [-hosts 800]
+//	revel-bench fleet [-tenants 500] [-interval 60s] [-window 60s] [-replicas 1] [-hosts 16]
 //
 // docs/performance.md has the numbers and how they were taken.
 package main

@@ -17,13 +17,12 @@ import (
 	"github.com/revel-connect/revel-connect/revelsim"
 )
 
-// defaultHosts caps the listeners the simulated tenants are spread over.
-// The poller's HTTP client keeps up to 16 idle connections a host, and a
-// real tenant is a host of its own, so one listener a tenant is faithful;
-// but a process here may hold 20,000 files (ulimit -Hn), and at two
-// connections a tenant a replica with 10,000 tenants would need them all.
-// With 800 hosts the replica holds at most 16 x 800 = 12,800 connections.
-const defaultHosts = 800
+// defaultHosts is how many listeners the simulated tenants share. Each
+// resource's client has a transport of its own, so sharing a host changes
+// no pooling; a few hosts spread the connections a replica opens (at a
+// 60 s interval, one a poll, each left in TIME_WAIT for a minute) over
+// more destination ports than one.
+const defaultHosts = 16
 
 // simTenants are a run's simulated tenants, in the parent: tenant i is a
 // seeded revelsim.Server with API key key-i and secret secret-i, mounted
