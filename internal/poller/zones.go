@@ -73,7 +73,7 @@ func (p *resourcePoller) checkZone(reported string) {
 	if p.zoneWarned || reported == "" {
 		return
 	}
-	tenant, err := time.LoadLocation(reported)
+	tenant, err := timefmt.LoadZone(reported) // cached: not a copy a resource
 	if err != nil {
 		return
 	}
