@@ -73,7 +73,7 @@ resources:
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	p, err := in.newPoller(ctx, in.conf.resources[0], nil, time.Now())
+	p, err := in.newPoller(ctx, in.conf.resources[0], nil, nil, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

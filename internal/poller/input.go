@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -142,11 +143,14 @@ func (in *input) Connect(ctx context.Context) error {
 		return errors.Join(in.credentialsErr(), in.unsavedErr())
 	}
 	defer in.mu.Unlock()
-	auth := in.auth()
+	// One transport a tenant: its resources and token requests share
+	// connections, and closing them touches no other tenant's.
+	transport := revelapi.NewTransport()
+	auth := in.auth(transport)
 	now := time.Now()
 	var pollers []*resourcePoller
 	for _, rc := range in.conf.resources {
-		p, err := in.newPoller(ctx, rc, auth, now)
+		p, err := in.newPoller(ctx, rc, auth, transport, now)
 		if err != nil {
 			return err
 		}
@@ -176,9 +180,10 @@ func (in *input) Connect(ctx context.Context) error {
 	return nil
 }
 
-// newPoller loads rc's checkpoint and prepares its poller; now is where a
-// resource without a checkpoint starts from.
-func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelapi.Auth, now time.Time) (*resourcePoller, error) {
+// newPoller loads rc's checkpoint and prepares its poller, whose requests
+// go through transport; now is where a resource without a checkpoint
+// starts from.
+func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelapi.Auth, transport http.RoundTripper, now time.Time) (*resourcePoller, error) {
 	key := checkpoint.ResourceKey(in.conf.checkpointKey, rc.objectType)
 	if err := in.moveLegacyKeys(ctx, rc); err != nil {
 		return nil, err
@@ -230,12 +235,13 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 		return nil, in.saveErr(err)
 	}
 	p.client, err = revelapi.New(revelapi.Options{
-		BaseURL: in.conf.baseURL,
-		Auth:    auth,
-		Timeout: in.conf.timeout,
-		Wait:    in.rateLimitWait(rc.objectType),
-		Hold:    &in.hold,
-		Backoff: in.conf.backoff,
+		BaseURL:   in.conf.baseURL,
+		Auth:      auth,
+		Transport: transport,
+		Timeout:   in.conf.timeout,
+		Wait:      in.rateLimitWait(rc.objectType),
+		Hold:      &in.hold,
+		Backoff:   in.conf.backoff,
 		OnRetry: func(_ *url.URL, attempt int, wait time.Duration, err error) {
 			in.metrics.retries.Incr(1, rc.objectType)
 			in.metrics.lastError.Set(time.Now().Unix(), rc.objectType)
@@ -359,10 +365,12 @@ func defaultSource(baseURL, objectType string) string {
 	return baseURL + "/" + objectType
 }
 
-func (in *input) auth() revelapi.Auth {
+// auth returns the configured credentials; OAuth2 fetches its tokens
+// through transport.
+func (in *input) auth(transport http.RoundTripper) revelapi.Auth {
 	switch {
 	case in.conf.oauth2 != nil:
-		return revelapi.NewOAuth2(in.conf.oauth2.conf, in.conf.oauth2.merchant, nil)
+		return revelapi.NewOAuth2(in.conf.oauth2.conf, in.conf.oauth2.merchant, &http.Client{Timeout: 30 * time.Second, Transport: transport})
 	case in.conf.apiKey != "":
 		return revelapi.KeyAuth{Key: in.conf.apiKey, Secret: in.conf.apiSecret}
 	}
