@@ -48,6 +48,11 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 	// next cycle needs.
 	var err error
 	pager := p.pager
+	// The pager is kept only by the returns that leave it where p.state
+	// says the cycle stands. Any other may leave a page read ahead and
+	// never emitted: a kept pager would go on after it, and the page's
+	// changes would be skipped.
+	p.pager = nil
 	if pager == nil || prev.Cycle == nil || !p.pagerStarted.Equal(cy.Started) {
 		pager, err = p.client.NewPager(query, p.conf.pageSize, mode,
 			revelapi.Position{AfterID: cy.AfterID, Offset: cy.Offset, LastID: cy.LastID})
@@ -58,7 +63,7 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 			pager.AssumeOrdered()
 		}
 	}
-	p.pager, p.pagerStarted = pager, cy.Started
+	p.pagerStarted = cy.Started
 	// Each page is read while the one before it becomes events: fetching
 	// and decoding take as long as the rest, and run on another core. A
 	// split cycle reads one page ahead in each of its slices.
@@ -88,13 +93,14 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		}
 		learned = p.pagingNotes(learned, f)
 		if errors.Is(f.err, io.EOF) {
-			p.pager = nil
 			return nil
 		}
-		if errors.Is(f.err, revelapi.ErrUnordered) || errors.Is(f.err, revelapi.ErrNoProgress) {
-			p.pager = nil // neither mode works: start afresh next time
-		}
 		if f.err != nil {
+			// Nothing was read past the failed page; if neither mode
+			// works, start afresh next time.
+			if !errors.Is(f.err, revelapi.ErrUnordered) && !errors.Is(f.err, revelapi.ErrNoProgress) {
+				p.pager = pager
+			}
 			return f.err
 		}
 		var split []checkpoint.Slice
@@ -152,11 +158,9 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 		snap.Paging, snap.PagingWhy = learned.Paging, learned.PagingWhy
 		p.state = snap
 		if err := p.emit(ctx, events, snap, pollDate); err != nil {
-			p.pager = nil // a page may be read ahead
 			return err
 		}
 		if done {
-			p.pager = nil
 			return nil
 		}
 		if split != nil {
@@ -166,9 +170,10 @@ func (p *resourcePoller) cycle(ctx context.Context) error {
 			cy = &c
 		}
 		if p.unsaved() {
-			return errUnsaved
+			return errUnsaved // the next page may be read ahead
 		}
 		if p.input.maxRequests > 0 && pages >= p.input.maxRequests {
+			p.pager = pager // the budget left no page read ahead
 			return errBudget
 		}
 	}
