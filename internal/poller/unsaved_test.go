@@ -13,7 +13,6 @@ import (
 	"github.com/redpanda-data/benthos/v4/public/service"
 
 	"github.com/revel-connect/revel-connect/internal/checkpoint"
-	"github.com/revel-connect/revel-connect/internal/revelapi"
 	"github.com/revel-connect/revel-connect/revelsim"
 	"github.com/revel-connect/revel-connect/revelsim/revelsimtest"
 )
@@ -126,12 +125,9 @@ resources:
 			in.store = store
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			p, err := in.newPoller(ctx, in.conf.resources[0], nil, time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
 			watch := &pageWatch{afterID: strconv.FormatInt(first, 10), read: make(chan struct{})}
-			if p.client, err = revelapi.New(revelapi.Options{BaseURL: sim.URL(), Transport: watch, Backoff: in.conf.backoff}); err != nil {
+			p, err := in.newPoller(ctx, in.conf.resources[0], nil, watch, time.Now())
+			if err != nil {
 				t.Fatal(err)
 			}
 
