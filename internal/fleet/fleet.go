@@ -269,9 +269,20 @@ func (r *Replica) startTenant(rec *kgo.Record) {
 	r.tenantOf[id] = rec.Partition
 	r.mu.Unlock()
 	log := r.log.With("tenant", id)
+	sh, why := r.shareable(id, t.conf)
+	if g := p.groups[sh.key]; why == nil && g != nil && !g.down() {
+		// The group's first tenant had the whole stream checked; the
+		// input, all that differs, was linted by shareable.
+		err := r.startMember(p, t, sh, log)
+		if err == nil {
+			log.Info("fleet: tenant started", "partition", rec.Partition, "stream", t.group.name)
+			return
+		}
+		r.refuse(t, log, err)
+		return
+	}
 	b, err := newStreamBuilder(r.env, r.schema, id, t.conf, log)
 	if err == nil {
-		sh, why := r.shareable(t.conf)
 		if why == nil {
 			err = r.startMember(p, t, sh, log)
 			if err == nil {
@@ -286,10 +297,7 @@ func (r *Replica) startTenant(rec *kgo.Record) {
 		}
 	}
 	if err != nil {
-		t.setState(statusRefused, err.Error())
-		r.m.refusals.Inc()
-		r.setOwned(t)
-		log.Error("fleet: tenant refused; the others carry on. Fix the config and put it again", "partition", rec.Partition, "error", err)
+		r.refuse(t, log, err)
 		return
 	}
 	t.run(log, func() { r.setOwned(t) })
@@ -297,10 +305,21 @@ func (r *Replica) startTenant(rec *kgo.Record) {
 	log.Info("fleet: tenant started", "partition", rec.Partition)
 }
 
+// refuse records why a tenant cannot run.
+func (r *Replica) refuse(t *tenant, log *slog.Logger, err error) {
+	t.setState(statusRefused, err.Error())
+	r.m.refusals.Inc()
+	r.setOwned(t)
+	log.Error("fleet: tenant refused; the others carry on. Fix the config and put it again", "partition", t.partition, "error", err)
+}
+
 // shareable reports how a tenant can share a stream, or why not.
-func (r *Replica) shareable(conf string) (share, error) {
+func (r *Replica) shareable(id, conf string) (share, error) {
 	if r.cfg.StreamPerTenant {
 		return share{}, errors.New("--stream-per-tenant is set")
+	}
+	if err := CheckTenantID(id); err != nil {
+		return share{}, err
 	}
 	return r.resolver.shareOf(conf)
 }

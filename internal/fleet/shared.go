@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -40,6 +41,11 @@ func (rs *resolver) shareOf(conf string) (share, error) {
 	var c map[string]any
 	if err := yaml.Unmarshal([]byte(conf), &c); err != nil {
 		return share{}, err
+	}
+	for k := range c {
+		if !slices.Contains(streamSections, k) {
+			return share{}, fmt.Errorf("it has %s", k)
+		}
 	}
 	in, _ := c["input"].(map[string]any)
 	if _, ok := in["revel_poller"].(map[string]any); !ok {
@@ -83,9 +89,8 @@ func (rs *resolver) shareOf(conf string) (share, error) {
 	return share{key: hex.EncodeToString(sum[:6]), poller: string(pollerYAML)}, nil
 }
 
-// resolver writes a tenant's revel_poller config out as Benthos resolves
-// it: environment variables replaced, ${{...}} unescaped, defaults filled
-// in. Its revel_poller has no field secret, as Benthos scrubs secret
+// resolver lints a tenant's revel_poller config and writes it out as
+// Benthos resolves it: environment variables replaced, ${{...}} unescaped. Its revel_poller has no field secret, as Benthos scrubs secret
 // fields from what it writes out.
 type resolver struct {
 	env *service.Environment
@@ -106,7 +111,6 @@ func (rs *resolver) resolve(input map[string]any) (map[string]any, error) {
 		return nil, err
 	}
 	b := rs.env.NewStreamBuilder()
-	b.DisableLinting()
 	if err := b.AddInputYAML(string(raw)); err != nil {
 		return nil, err
 	}

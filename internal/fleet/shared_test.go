@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // TestTenantsShareAStreamPerPartition: tenants whose configs differ only in
@@ -89,6 +91,41 @@ func TestTenantsShareAStreamPerPartition(t *testing.T) {
 	for _, ts := range a.r.Status().Tenants {
 		if ts.Stream == streamOf[partition] {
 			t.Errorf("tenant %s still in the stopped stream %s", ts.ID, ts.Stream)
+		}
+	}
+
+	// Joining a running stream checks the tenant as fully as starting
+	// one: a section that belongs in the root config, or an input field
+	// that does not lint, is refused with the reason.
+	// Their ids land in the partition of a stream still running, the
+	// default partitioner's choice (murmur2 of the key), as tenants put's.
+	live := status[stay[0].id].Partition
+	inLive := func(prefix string) string {
+		part := kgo.StickyKeyPartitioner(nil).ForTopic(DefaultTenantsTopic)
+		for i := 0; ; i++ {
+			id := fmt.Sprintf("%s%d", prefix, i)
+			if part.Partition(&kgo.Record{Key: []byte(id)}, 4) == int(live) {
+				return id
+			}
+		}
+	}
+	rooted, unlinty := inLive("rooted"), inLive("unlinty")
+	for id, conf := range map[string]func(*simTenant) string{
+		rooted:  func(tn *simTenant) string { return k.config(tn, "") + "logger:\n  level: DEBUG\n" },
+		unlinty: func(tn *simTenant) string { return k.config(tn, "    no_such_field: 1\n") },
+	} {
+		tn := k.newTenant(id)
+		// Written past tenants put, which would refuse them first.
+		rec := &kgo.Record{Key: []byte(id), Value: []byte(conf(tn))}
+		if err := k.tenants.cl.ProduceSync(t.Context(), rec).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused := func() bool { o := a.owns(); return o[rooted] == statusRefused && o[unlinty] == statusRefused }
+	eventually(t, func() string { return fmt.Sprint(a.r.Status().Tenants) }, refused)
+	for _, ts := range a.r.Status().Tenants {
+		if want := map[string]string{rooted: "logger", unlinty: "no_such_field"}[ts.ID]; want != "" && !strings.Contains(ts.Problem, want) {
+			t.Errorf("tenant %s refused with %q, want it to name %s", ts.ID, ts.Problem, want)
 		}
 	}
 }
