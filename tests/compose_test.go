@@ -75,13 +75,16 @@ func TestComposeDemoShowsEvents(t *testing.T) {
 		t.Fatal("no demo services")
 	}
 
-	// Each listener gets a loopback port; http://name:port becomes it.
+	// Each listener gets a loopback port of its own (and one for Benthos'
+	// HTTP server); http://name:port becomes it.
+	addrs := freeAddrs(t, 2*len(demo)+1)
+	nextAddr := func() string { a := addrs[0]; addrs = addrs[1:]; return a }
 	hosts := map[string]string{}
 	for name, s := range demo {
 		for i, a := range s.Command {
 			if a == "--addr" && i+1 < len(s.Command) {
 				_, port, _ := strings.Cut(s.Command[i+1], ":")
-				addr := freeAddr(t)
+				addr := nextAddr()
 				hosts[name+":"+port] = addr
 				s.Command[i+1] = addr
 			}
@@ -128,7 +131,7 @@ func TestComposeDemoShowsEvents(t *testing.T) {
 			}
 		}
 		if args[0] == "run" { // Benthos' HTTP server on a free port, not 4195
-			args = append([]string{"run", "--set", "http.address=" + freeAddr(t)}, args[1:]...)
+			args = append([]string{"run", "--set", "http.address=" + nextAddr()}, args[1:]...)
 		}
 		cmd := exec.Command(revelConnect(t), args...)
 		for _, kv := range os.Environ() { // only what Compose would pass
