@@ -23,7 +23,10 @@ type fleetTenantStatus struct {
 	Member    string             `json:"member"`  // its group member id
 	Status    string             `json:"status"`
 	Problem   string             `json:"problem,omitempty"`
-	Lag       map[string]float64 `json:"lag_seconds"` // by resource
+	Stream    string             `json:"stream,omitempty"` // the shared stream it runs in
+	// Lag is by resource; a resource that has not finished a poll since
+	// its tenant started has none.
+	Lag map[string]float64 `json:"lag_seconds"`
 }
 
 // fleetStatus asks each replica (base URLs, http://HOST:PORT) what it owns
@@ -51,7 +54,7 @@ func fleetStatus(ctx context.Context, replicas []string) ([]fleetTenantStatus, e
 			return nil, err
 		}
 		for _, t := range st.Tenants {
-			row := fleetTenantStatus{Tenant: t.ID, Partition: t.Partition, Replica: base, Member: st.Member, Status: t.Status, Problem: t.Problem, Lag: map[string]float64{}}
+			row := fleetTenantStatus{Tenant: t.ID, Partition: t.Partition, Replica: base, Member: st.Member, Status: t.Status, Problem: t.Problem, Stream: t.Stream, Lag: map[string]float64{}}
 			for _, s := range series {
 				if s.name == "revel_poller_cursor_lag_seconds" && s.labels["tenant"] == t.ID {
 					row.Lag[s.labels["resource"]] = s.value
@@ -66,17 +69,24 @@ func fleetStatus(ctx context.Context, replicas []string) ([]fleetTenantStatus, e
 
 func printFleetStatus(w io.Writer, rows []fleetTenantStatus) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TENANT\tPARTITION\tREPLICA\tSTATUS\tLAG\tPROBLEM")
+	fmt.Fprintln(tw, "TENANT\tPARTITION\tREPLICA\tSTREAM\tSTATUS\tLAG\tPROBLEM")
 	for _, r := range rows {
 		var lags []string
 		for _, res := range slices.Sorted(maps.Keys(r.Lag)) {
 			lags = append(lags, fmt.Sprintf("%s=%.0fs", res, r.Lag[res]))
 		}
 		lag := strings.Join(lags, " ")
-		if lag == "" {
+		switch {
+		case lag == "" && r.Status == "running":
+			lag = "no poll finished yet"
+		case lag == "":
 			lag = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", r.Tenant, r.Partition, r.Replica, r.Status, lag, r.Problem)
+		stream := r.Stream
+		if stream == "" {
+			stream = "(own)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Tenant, r.Partition, r.Replica, stream, r.Status, lag, r.Problem)
 	}
 	return tw.Flush()
 }
