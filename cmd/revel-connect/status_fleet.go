@@ -17,13 +17,13 @@ import (
 // fleetTenantStatus is one tenant of a fleet as `status --fleet` shows it:
 // who owns it, whether it runs, and its lag per resource.
 type fleetTenantStatus struct {
-	Tenant    string             `json:"tenant"`
-	Partition int32              `json:"partition"`
-	Replica   string             `json:"replica"` // the replica's URL
-	Member    string             `json:"member"`  // its group member id
-	Status    string             `json:"status"`
-	Problem   string             `json:"problem,omitempty"`
-	Stream    string             `json:"stream,omitempty"` // the shared stream it runs in
+	Tenant    string `json:"tenant"`
+	Partition int32  `json:"partition"`
+	Replica   string `json:"replica"` // the replica's URL
+	Member    string `json:"member"`  // its group member id
+	Status    string `json:"status"`
+	Problem   string `json:"problem,omitempty"`
+	Stream    string `json:"stream,omitempty"` // the shared stream it runs in
 	// Lag is by resource; a resource that has not finished a poll since
 	// its tenant started has none.
 	Lag map[string]float64 `json:"lag_seconds"`
