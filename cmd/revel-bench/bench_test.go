@@ -66,7 +66,7 @@ func TestFleetRuns(t *testing.T) {
 	if r.Goroutines == 0 || r.RSSMB == 0 || r.RequestsPerPoll <= 0 || r.Sockets == 0 {
 		t.Errorf("fleet reported %+v", r)
 	}
-	if r.Handover <= 0 || r.PolledTwice != 0 || r.AfterPoll <= 0 {
+	if r.Handover <= 0 || r.PolledTwice != 0 || r.AfterPoll <= 0 || r.Stop <= 0 {
 		t.Errorf("after the handover: %+v", r)
 	}
 	printFleet(io.Discard, []fleetResult{r})

@@ -84,6 +84,10 @@ type fleetResult struct {
 	// PolledTwice counts tenants answering more requests after the
 	// handover than one poller makes.
 	PolledTwice int
+	// Stop is the time from SIGTERM of the first replica, at the end,
+	// until it exited: releasing every tenant it ran. Zero when it was
+	// killed after stopLimit.
+	Stop time.Duration
 }
 
 // fleetReplica is a replica child and its HTTP address.
@@ -126,15 +130,23 @@ func runFleetBench(run fleetRun, progress io.Writer) (fleetResult, error) {
 	defer func() {
 		for _, r := range reps {
 			r.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck // it may have exited
-			<-r.exited
+		}
+		for _, r := range reps {
+			select {
+			case <-r.exited:
+			case <-time.After(stopLimit(tenants)):
+				r.cmd.Process.Kill() //nolint:errcheck // it may have exited
+				<-r.exited
+			}
 		}
 	}()
-	for range run.Replicas {
+	for i := range run.Replicas {
 		r, err := startFleetReplica(brokers)
 		if err != nil {
 			return res, err
 		}
 		reps = append(reps, r)
+		fmt.Fprintf(progress, "replica %d (pid %d) serves /fleet, /metrics and /debug/pprof on %s\n", i+1, r.cmd.Process.Pid, r.addr)
 	}
 	if err := waitPolled(sims, reps[0].exited, startupLimit(tenants), progress); err != nil {
 		return res, err
@@ -202,7 +214,23 @@ func runFleetBench(run fleetRun, progress io.Writer) (fleetResult, error) {
 		fmt.Fprintf(progress, "%d tenants: handover of the stopped replica's tenants took %s; then %.2f requests per resource per interval, %d tenants polled by two replicas\n",
 			tenants, res.Handover.Round(time.Millisecond), res.AfterPoll, res.PolledTwice)
 	}
+
+	stopAt := time.Now()
+	first.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck // checked by waiting
+	select {
+	case <-first.exited:
+		res.Stop = time.Since(stopAt)
+		fmt.Fprintf(progress, "%d tenants: replica 1 released its tenants and exited %s after SIGTERM\n", tenants, res.Stop.Round(time.Millisecond))
+	case <-time.After(stopLimit(tenants)):
+		fmt.Fprintf(progress, "%d tenants: replica 1 had not exited %s after SIGTERM; killed\n", tenants, stopLimit(tenants))
+	}
 	return res, nil
+}
+
+// stopLimit is how long a replica may take to release its tenants once
+// told to stop.
+func stopLimit(tenants int) time.Duration {
+	return max(2*time.Minute, time.Duration(tenants)*100*time.Millisecond)
 }
 
 // putTenants writes tenant i's record, polling bases[i], as `tenants put`
@@ -328,11 +356,11 @@ func metricSum(text, prefix string) float64 {
 
 func printFleet(w io.Writer, rs []fleetResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tenants\thosts\treplicas\tput s\tstartup s\tCPU % of a core\tRSS MB\tpeak RSS MB\tKB/tenant\tgoroutines\tsockets\trequests/resource/interval\tevents\thandover s\tafter: requests/resource/interval\tpolled twice\t")
+	fmt.Fprintln(tw, "tenants\thosts\treplicas\tput s\tstartup s\tCPU % of a core\tRSS MB\tpeak RSS MB\tKB/tenant\tgoroutines\tsockets\trequests/resource/interval\tevents\thandover s\tafter: requests/resource/interval\tpolled twice\tstop s\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%.2f\t%d\t%.1f\t%.2f\t%d\t\n",
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%.2f\t%d\t%.1f\t%.2f\t%d\t%.1f\t\n",
 			r.Tenants, r.Hosts, r.Replicas, r.Put.Seconds(), r.Startup.Seconds(), 100*r.CPU, r.RSSMB, r.PeakRSSMB, 1024*r.RSSMB/float64(r.Tenants)*float64(r.Replicas),
-			r.Goroutines, r.Sockets, r.RequestsPerPoll, r.Events, r.Handover.Seconds(), r.AfterPoll, r.PolledTwice)
+			r.Goroutines, r.Sockets, r.RequestsPerPoll, r.Events, r.Handover.Seconds(), r.AfterPoll, r.PolledTwice, r.Stop.Seconds())
 	}
 	tw.Flush()
 }
