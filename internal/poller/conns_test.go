@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redpanda-data/benthos/v4/public/service"
-
 	"github.com/revel-connect/revel-connect/internal/testutil"
 	"github.com/revel-connect/revel-connect/revelsim"
 )
@@ -31,7 +29,9 @@ func TestIdleConnectionsClosedBeforeALongWait(t *testing.T) {
 			srv.Config.ConnState = conns.State
 			srv.Start()
 			t.Cleanup(srv.Close)
-			pc, err := Spec().ParseYAML(unescaped(`
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			in := connectedInput(ctx, t, `
 base_url: `+srv.URL+`
 api_key: k
 api_secret: s
@@ -41,19 +41,7 @@ resources:
   employees:
     url: /resources/Employee/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}
     id_field: id
-`), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := newInput(pc, service.MockResources())
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := in.Connect(ctx); err != nil {
-				t.Fatal(err)
-			}
+`)
 			for len(sim.Requests()) < tc.polls {
 				if ctx.Err() != nil {
 					t.Fatalf("%d polls, want %d", len(sim.Requests()), tc.polls)

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redpanda-data/benthos/v4/public/service"
-
 	"github.com/revel-connect/revel-connect/revelsim"
 	"github.com/revel-connect/revel-connect/revelsim/revelsimtest"
 )
@@ -27,7 +25,7 @@ func TestIdleInputCost(t *testing.T) {
 	for i := range sims {
 		sims[i] = revelsimtest.Start(t, revelsim.Options{APIKey: "k", APISecret: "s"})
 	}
-	conf := unescaped(`
+	conf := `
 base_url: ${BASE_URL}
 api_key: k
 api_secret: s
@@ -40,22 +38,13 @@ resources:
   customers:
     url: /resources/Customer/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}
     id_field: id
-`)
+`
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	goroutines, heap := idleBaseline()
 	inputs := make([]*input, n)
 	for i := range inputs {
-		pc, err := Spec().ParseYAML(strings.Replace(conf, "${BASE_URL}", sims[i].URL(), 1), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if inputs[i], err = newInput(pc, service.MockResources()); err != nil {
-			t.Fatal(err)
-		}
-		if err := inputs[i].Connect(ctx); err != nil {
-			t.Fatal(err)
-		}
+		inputs[i] = connectedInput(ctx, t, strings.Replace(conf, "${BASE_URL}", sims[i].URL(), 1))
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

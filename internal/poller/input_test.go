@@ -14,7 +14,9 @@ import (
 func TestCloseStopsThePollers(t *testing.T) {
 	sim := revelsimtest.Start(t, revelsim.Options{APIKey: "k", APISecret: "s"})
 	sim.SeedEmployees(3, time.Now().Add(-time.Hour), time.Second)
-	pc, err := Spec().ParseYAML(unescaped(`
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	in := connectedInput(ctx, t, `
 base_url: `+sim.URL()+`
 api_key: k
 api_secret: s
@@ -27,19 +29,7 @@ resources:
   customers:
     url: /resources/Customer/?updated_date__gte=${{DateTimeZone:PST:yyyy-MM-dd'T'HH:mm:ss.SSS}}
     id_field: id
-`), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := newInput(pc, service.MockResources())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := in.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
+`)
 	batch, ack, err := in.ReadBatch(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -61,4 +51,22 @@ resources:
 	if err := in.Close(ctx); err != nil {
 		t.Fatalf("a second Close = %v", err)
 	}
+}
+
+// connectedInput is a revel_poller input of conf (YAML; ${{ }} escapes as
+// in a pipeline file), connected within ctx, with no resources of its own.
+func connectedInput(ctx context.Context, t *testing.T, conf string) *input {
+	t.Helper()
+	pc, err := Spec().ParseYAML(unescaped(conf), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := newInput(pc, service.MockResources())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return in
 }
