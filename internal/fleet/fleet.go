@@ -383,11 +383,8 @@ func (r *Replica) stopIdleGroups(p *partition) {
 
 // setOwned publishes t's current status in revel_fleet_tenant_owned.
 func (r *Replica) setOwned(t *tenant) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.m.owned.DeletePartialMatch(map[string]string{"tenant": t.id})
 	status, _ := t.state()
-	r.m.owned.WithLabelValues(t.id, fmt.Sprint(t.partition), status).Set(1)
+	r.m.setOwned(t.id, t.partition, status)
 }
 
 // stopTenants stops tenants in parallel, each within d, and forgets them.
@@ -432,9 +429,11 @@ func (r *Replica) stopTenants(ts []*tenant, d time.Duration) {
 	for p := range touched {
 		r.stopIdleGroups(p)
 	}
-	for _, t := range ts {
-		r.m.forgetTenant(t.id)
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		ids[i] = t.id
 	}
+	r.m.forgetTenants(ids)
 }
 
 // partitionOf is the partition a tenant's state cache writes to.

@@ -2,13 +2,16 @@ package fleet
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/redpanda-data/benthos/v4/public/service"
 
 	"github.com/revel-connect/revel-connect/internal/poller"
@@ -31,7 +34,8 @@ type Metrics struct {
 	refusals     prometheus.Counter
 
 	mu      sync.Mutex
-	tenants map[string]prometheus.Collector // name -> vector with a leading tenant label
+	tenants map[string]prometheus.Collector // name \x00 label keys -> vector with a leading tenant label
+	ownedAs map[string][2]string            // tenant -> its owned series' partition and status
 }
 
 // NewMetrics registers the fleet's metrics and the process and Go runtime
@@ -61,6 +65,7 @@ func NewMetrics() *Metrics {
 		refusals: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "revel_fleet_tenant_refusals_total", Help: "Tenant configs refused because they do not parse or lint."}),
 		tenants: map[string]prometheus.Collector{},
+		ownedAs: map[string][2]string{},
 	}
 	m.Registry.MustRegister(m.generation, m.partitions, m.owned, m.handovers, m.handoverTime, m.stateWrites, m.staleRecords, m.refusals,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
@@ -91,21 +96,77 @@ func (m *Metrics) forTenant(id string) service.MetricsExporter {
 	return &tenantExporter{m: m, tenant: id}
 }
 
-// forgetTenant drops a tenant's series once its stream is gone.
-func (m *Metrics) forgetTenant(id string) {
+// setOwned publishes a tenant's partition and status in
+// revel_fleet_tenant_owned, replacing the series it had.
+func (m *Metrics) setOwned(id string, partition int32, status string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, c := range m.tenants {
-		switch v := c.(type) {
-		case *prometheus.CounterVec:
-			v.DeletePartialMatch(prometheus.Labels{"tenant": id})
-		case *prometheus.GaugeVec:
-			v.DeletePartialMatch(prometheus.Labels{"tenant": id})
-		case *prometheus.HistogramVec:
-			v.DeletePartialMatch(prometheus.Labels{"tenant": id})
+	if prev, ok := m.ownedAs[id]; ok {
+		m.owned.DeleteLabelValues(id, prev[0], prev[1])
+	}
+	labels := [2]string{strconv.Itoa(int(partition)), status}
+	m.ownedAs[id] = labels
+	m.owned.WithLabelValues(id, labels[0], labels[1]).Set(1)
+}
+
+// forgetTenants drops the series of tenants whose streams are gone. It
+// reads each vector once for all of them: a replica releasing thousands
+// of tenants would otherwise scan every series once a tenant.
+func (m *Metrics) forgetTenants(ids []string) {
+	gone := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+	}
+	m.mu.Lock()
+	for _, id := range ids {
+		if prev, ok := m.ownedAs[id]; ok {
+			m.owned.DeleteLabelValues(id, prev[0], prev[1])
+			delete(m.ownedAs, id)
 		}
 	}
-	m.owned.DeletePartialMatch(prometheus.Labels{"tenant": id})
+	vectors := maps.Clone(m.tenants)
+	m.mu.Unlock()
+	for key, c := range vectors {
+		_, names, _ := strings.Cut(key, "\x00")
+		keys := strings.Split(names, ",")
+		v, ok := c.(interface{ DeleteLabelValues(...string) bool })
+		if !ok {
+			continue
+		}
+		for _, values := range seriesOf(c, keys, gone) {
+			v.DeleteLabelValues(values...)
+		}
+	}
+}
+
+// seriesOf lists the label values, in the order of keys, of c's series
+// whose tenant is in tenants.
+func seriesOf(c prometheus.Collector, keys []string, tenants map[string]bool) [][]string {
+	ch := make(chan prometheus.Metric, 256)
+	go func() {
+		c.Collect(ch)
+		close(ch)
+	}()
+	var out [][]string
+	for metric := range ch {
+		var d dto.Metric
+		if metric.Write(&d) != nil {
+			continue
+		}
+		byName := make(map[string]string, len(d.GetLabel()))
+		for _, l := range d.GetLabel() {
+			byName[l.GetName()] = l.GetValue()
+		}
+		if !tenants[byName["tenant"]] {
+			continue
+		}
+		values := make([]string, len(keys))
+		for i, k := range keys {
+			values[i] = byName[k]
+		}
+		out = append(out, values)
+	}
+	return out
 }
 
 // vector returns the vector of name, creating it with labels; nil if name
