@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
@@ -254,13 +256,49 @@ func (r *Replica) apply(recs map[string]*kgo.Record) {
 	for _, t := range stop {
 		r.log.Info("fleet: tenant stopped", "tenant", t.id, "partition", t.partition)
 	}
-	for _, rec := range start {
-		r.startTenant(rec)
+	for _, pr := range r.prepare(start) {
+		r.startTenant(pr)
 	}
 }
 
+// prepared is a tenant record and the work on it that reads no replica
+// state, done for many records side by side: parsing, linting and
+// resolving take milliseconds a tenant, and a replica acquiring thousands
+// would otherwise do them one after another.
+type prepared struct {
+	rec *kgo.Record
+	sh  share
+	why error                 // why the tenant cannot share a stream
+	pc  *service.ParsedConfig // its revel_poller, when it can
+	err error                 // why pc could not be parsed
+}
+
+// prepare prepares recs on every core, keeping their order.
+func (r *Replica) prepare(recs []*kgo.Record) []prepared {
+	out := make([]prepared, len(recs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(recs)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(recs); i = int(next.Add(1) - 1) {
+				pr := prepared{rec: recs[i]}
+				pr.sh, pr.why = r.shareable(string(pr.rec.Key), string(pr.rec.Value))
+				if pr.why == nil {
+					if pr.pc, pr.err = r.pollerSpec.ParseYAML(pr.sh.poller, r.env); pr.err != nil {
+						pr.err = fmt.Errorf("tenant %s: input.revel_poller: %w", pr.rec.Key, pr.err)
+					}
+				}
+				out[i] = pr
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
 // startTenant runs a tenant's stream, or records why it cannot.
-func (r *Replica) startTenant(rec *kgo.Record) {
+func (r *Replica) startTenant(pr prepared) {
+	rec, sh, why := pr.rec, pr.sh, pr.why
 	id := string(rec.Key)
 	t := &tenant{id: id, partition: rec.Partition, conf: string(rec.Value), since: time.Now()}
 	r.mu.Lock()
@@ -269,11 +307,10 @@ func (r *Replica) startTenant(rec *kgo.Record) {
 	r.tenantOf[id] = rec.Partition
 	r.mu.Unlock()
 	log := r.log.With("tenant", id)
-	sh, why := r.shareable(id, t.conf)
 	if g := p.groups[sh.key]; why == nil && g != nil && !g.down() {
 		// The group's first tenant had the whole stream checked; the
 		// input, all that differs, was linted by shareable.
-		err := r.startMember(p, t, sh, log)
+		err := r.startMember(p, t, pr, log)
 		if err == nil {
 			log.Info("fleet: tenant started", "partition", rec.Partition, "stream", t.group.name)
 			return
@@ -284,7 +321,7 @@ func (r *Replica) startTenant(rec *kgo.Record) {
 	b, err := newStreamBuilder(r.env, r.schema, id, t.conf, log)
 	if err == nil {
 		if why == nil {
-			err = r.startMember(p, t, sh, log)
+			err = r.startMember(p, t, pr, log)
 			if err == nil {
 				log.Info("fleet: tenant started", "partition", rec.Partition, "stream", t.group.name)
 				return
@@ -326,11 +363,13 @@ func (r *Replica) shareable(id, conf string) (share, error) {
 
 // startMember adds t to its partition's shared stream for sh, building
 // the stream if it is the first, and starts polling in the background.
-func (r *Replica) startMember(p *partition, t *tenant, sh share, log *slog.Logger) error {
-	pc, err := r.pollerSpec.ParseYAML(sh.poller, r.env)
-	if err != nil {
-		return fmt.Errorf("tenant %s: input.revel_poller: %w", t.id, err)
+func (r *Replica) startMember(p *partition, t *tenant, pr prepared, log *slog.Logger) error {
+	sh := pr.sh
+	if pr.err != nil {
+		return pr.err
 	}
+	pc := pr.pc
+	var err error
 	g := p.groups[sh.key]
 	if g != nil && g.down() {
 		return errGroupDown
@@ -347,7 +386,9 @@ func (r *Replica) startMember(p *partition, t *tenant, sh share, log *slog.Logge
 		return fmt.Errorf("tenant %s: input.revel_poller.%w", t.id, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	r.mu.Lock() // Status reads t.group
 	t.member, t.group, t.cancel = member, g, cancel
+	r.mu.Unlock()
 	t.setState(statusRunning, "")
 	g.mu.Lock()
 	g.members[t.id] = t
