@@ -115,6 +115,10 @@ type Replica struct {
 	m      *Metrics
 	env    *service.Environment
 	schema *service.ConfigSchema
+	// sharedEnv is env with the shared streams' input, which tenants'
+	// configs cannot name.
+	sharedEnv    *service.Environment
+	sharedSchema *service.ConfigSchema
 	// pollerSpec parses members' revel_poller configs; shared hands the
 	// shared streams' inputs over as they are built.
 	pollerSpec *service.ConfigSpec
@@ -150,10 +154,12 @@ func New(ctx context.Context, cfg Config) (*Replica, error) {
 		return nil, err
 	}
 	r.shared = &sharedInputs{m: map[string]*sharedInput{}}
-	if err := registerSharedInput(r.env, r.shared); err != nil {
+	r.sharedEnv = r.env.Clone()
+	if err := registerSharedInput(r.sharedEnv, r.shared); err != nil {
 		return nil, err
 	}
 	r.schema = r.env.FullConfigSchema("", "")
+	r.sharedSchema = r.sharedEnv.FullConfigSchema("", "")
 	r.pollerSpec = poller.Spec()
 	if r.resolver, err = newResolver(); err != nil {
 		return nil, err

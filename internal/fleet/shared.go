@@ -263,8 +263,8 @@ func (r *Replica) newGroup(p *partition, key, conf string) (*group, error) {
 		return nil, err
 	}
 	log := r.log.With("stream", name)
-	b := r.env.NewStreamBuilder()
-	b.SetSchema(r.schema)
+	b := r.sharedEnv.NewStreamBuilder()
+	b.SetSchema(r.sharedSchema)
 	b.SetLogger(log)
 	b.SetHTTPMux(discardMux{})
 	if err := b.SetYAML(streamYAML); err != nil {

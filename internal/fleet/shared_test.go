@@ -109,10 +109,14 @@ func TestTenantsShareAStreamPerPartition(t *testing.T) {
 			}
 		}
 	}
-	rooted, unlinty := inLive("rooted"), inLive("unlinty")
+	rooted, unlinty, hijack := inLive("rooted"), inLive("unlinty"), inLive("hijack")
 	for id, conf := range map[string]func(*simTenant) string{
 		rooted:  func(tn *simTenant) string { return k.config(tn, "") + "logger:\n  level: DEBUG\n" },
 		unlinty: func(tn *simTenant) string { return k.config(tn, "    no_such_field: 1\n") },
+		// The shared streams' own input is not for tenants.
+		hijack: func(*simTenant) string {
+			return fmt.Sprintf("input:\n  %s:\n    stream: %s\noutput:\n  drop: {}\n", sharedInputPlugin, streamOf[live])
+		},
 	} {
 		tn := k.newTenant(id)
 		// Written past tenants put, which would refuse them first.
@@ -121,10 +125,13 @@ func TestTenantsShareAStreamPerPartition(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	refused := func() bool { o := a.owns(); return o[rooted] == statusRefused && o[unlinty] == statusRefused }
+	refused := func() bool {
+		o := a.owns()
+		return o[rooted] == statusRefused && o[unlinty] == statusRefused && o[hijack] == statusRefused
+	}
 	eventually(t, func() string { return fmt.Sprint(a.r.Status().Tenants) }, refused)
 	for _, ts := range a.r.Status().Tenants {
-		if want := map[string]string{rooted: "logger", unlinty: "no_such_field"}[ts.ID]; want != "" && !strings.Contains(ts.Problem, want) {
+		if want := map[string]string{rooted: "logger", unlinty: "no_such_field", hijack: sharedInputPlugin}[ts.ID]; want != "" && !strings.Contains(ts.Problem, want) {
 			t.Errorf("tenant %s refused with %q, want it to name %s", ts.ID, ts.Problem, want)
 		}
 	}
