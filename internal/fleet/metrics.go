@@ -86,8 +86,11 @@ func (m *Metrics) stateWrite(err error) {
 }
 
 // keepTenantMetric reports whether a stream metric is exported per tenant.
+// http_callback_* stays: the output retries a refusing callback without
+// end and never counts an output_error, so its retries are what show a
+// tenant's callback down.
 func keepTenantMetric(name string) bool {
-	return strings.HasPrefix(name, "revel_poller_") || name == "output_error"
+	return strings.HasPrefix(name, "revel_poller_") || strings.HasPrefix(name, "http_callback_") || name == "output_error"
 }
 
 // forTenant is a Benthos metrics exporter that adds tenant=id to the
