@@ -388,7 +388,7 @@ func (r *Replica) startMember(p *partition, t *tenant, pr prepared, log *slog.Lo
 	}
 	member, err := poller.NewMember(pc, t.id, slogOf(log), g.in.metrics, &stateStore{tenant: t.id, p: p}, g.in.deliveries)
 	if err != nil {
-		r.stopIdleGroups(p)
+		r.stopIdleGroups([]*partition{p}, r.cfg.StopTimeout)
 		return fmt.Errorf("tenant %s: input.revel_poller.%w", t.id, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -404,27 +404,41 @@ func (r *Replica) startMember(p *partition, t *tenant, pr prepared, log *slog.Lo
 	return nil
 }
 
-// stopIdleGroups stops p's shared streams that have no members left.
-func (r *Replica) stopIdleGroups(p *partition) {
-	for key, g := range p.groups {
-		g.mu.Lock()
-		idle := len(g.members) == 0
-		if idle {
-			g.stopping = true
+// stopIdleGroups stops the shared streams of ps that have no members
+// left, side by side, each within d.
+func (r *Replica) stopIdleGroups(ps []*partition, d time.Duration) {
+	type idle struct {
+		p   *partition
+		key string
+		g   *group
+	}
+	var stop []idle
+	for _, p := range ps {
+		for key, g := range p.groups {
+			g.mu.Lock()
+			if len(g.members) == 0 {
+				g.stopping = true
+				stop = append(stop, idle{p, key, g})
+			}
+			g.mu.Unlock()
 		}
-		g.mu.Unlock()
-		if !idle {
-			continue
-		}
-		if err := g.stream.StopWithin(r.cfg.StopTimeout); err != nil {
-			r.log.Warn("fleet: shared stream did not stop in time", "stream", g.name, "error", err)
-		}
-		select {
-		case <-g.done:
-		case <-time.After(time.Second):
-		}
-		delete(p.groups, key)
-		r.log.Info("fleet: shared stream stopped", "stream", g.name)
+	}
+	var wg sync.WaitGroup
+	for _, s := range stop {
+		wg.Go(func() {
+			if err := s.g.stream.StopWithin(d); err != nil {
+				r.log.Warn("fleet: shared stream did not stop in time", "stream", s.g.name, "error", err)
+			}
+			select {
+			case <-s.g.done:
+			case <-time.After(time.Second):
+			}
+		})
+	}
+	wg.Wait()
+	for _, s := range stop {
+		delete(s.p.groups, s.key)
+		r.log.Info("fleet: shared stream stopped", "stream", s.g.name)
 	}
 }
 
@@ -435,7 +449,11 @@ func (r *Replica) setOwned(t *tenant) {
 }
 
 // stopTenants stops tenants in parallel, each within d, and forgets them.
+// The shared streams they leave idle stop within what is left of d: a
+// member that did not drain in d leaves its stream nothing worth waiting
+// for, and a handover must fit the rebalance timeout.
 func (r *Replica) stopTenants(ts []*tenant, d time.Duration) {
+	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
 	for _, t := range ts {
 		wg.Add(1)
@@ -473,9 +491,7 @@ func (r *Replica) stopTenants(ts []*tenant, d time.Duration) {
 		}
 	}
 	r.mu.Unlock()
-	for p := range touched {
-		r.stopIdleGroups(p)
-	}
+	r.stopIdleGroups(slices.Collect(maps.Keys(touched)), time.Until(deadline))
 	ids := make([]string, len(ts))
 	for i, t := range ts {
 		ids[i] = t.id

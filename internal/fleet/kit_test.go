@@ -39,6 +39,9 @@ type kit struct {
 	tenants  *Tenants
 	// streamPerTenant starts replicas with Config.StreamPerTenant.
 	streamPerTenant bool
+	// stopTimeout, if set, is the replicas' StopTimeout, and twice it
+	// their RebalanceTimeout (the defaults' ratio).
+	stopTimeout time.Duration
 }
 
 func newKit(t *testing.T) *kit {
@@ -76,10 +79,14 @@ func (k *kit) start(name string) *running {
 	k.t.Helper()
 	logs := &testutil.Buffer{}
 	m := NewMetrics()
+	stopTimeout := 5 * time.Second
+	if k.stopTimeout > 0 {
+		stopTimeout = k.stopTimeout
+	}
 	r, err := New(context.Background(), Config{
 		Brokers: k.brokers, Group: "fleet", Partitions: 4,
 		SessionTimeout: 3 * time.Second, HeartbeatInterval: 100 * time.Millisecond,
-		RebalanceTimeout: 10 * time.Second, StopTimeout: 5 * time.Second,
+		RebalanceTimeout: 2 * stopTimeout, StopTimeout: stopTimeout,
 		Logger:          slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("replica", name),
 		Metrics:         m,
 		StreamPerTenant: k.streamPerTenant,

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -158,4 +159,57 @@ func eventsMetric(t *testing.T, rn *running) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// TestBlockedOutputsReleaseWithinTheRebalanceTimeout: a replica leaving
+// while every shared stream's output is stuck releases its partitions
+// within the rebalance timeout, as streams of their own do: a member that
+// cannot drain in StopTimeout leaves its stream nothing more to wait for,
+// and the streams stop side by side. Past the timeout the group would
+// throw the replica out while its streams still deliver.
+func TestBlockedOutputsReleaseWithinTheRebalanceTimeout(t *testing.T) {
+	k := newKit(t)
+	k.stopTimeout = time.Second
+	var ts []*simTenant
+	for i := range 4 {
+		tn := k.newTenant(fmt.Sprintf("blocked%d", i))
+		conf := k.config(tn, "")
+		if i%2 == 1 {
+			conf = strings.Replace(conf, "verb: POST", "verb: PUT", 1)
+		}
+		k.putConfig(tn, conf)
+		ts = append(ts, tn)
+	}
+	a := k.start("a")
+	progress := func() string { return k.callback.String() + "\n" + a.logs.String() }
+	eventually(t, progress, k.allDelivered(ts...))
+	streams := map[string]bool{}
+	for _, s := range a.r.Status().Tenants {
+		if s.Stream == "" {
+			t.Fatalf("tenant %s runs a stream of its own", s.ID)
+		}
+		streams[s.Stream] = true
+	}
+	if len(streams) < 2 {
+		t.Fatalf("the tenants share %d streams; the test needs two", len(streams))
+	}
+
+	// Every tenant's next page is held by the receiver, longer than the
+	// rebalance timeout.
+	k.callback.delay.Store(int64(4 * time.Second))
+	for _, tn := range ts {
+		tn.insert()
+	}
+	eventually(t, progress, func() bool { return k.callback.inFlight.Load() == int32(len(ts)) })
+	a.stop()
+	a.r.mu.Lock()
+	took, released := a.r.lastMove, a.r.handovers["released"]
+	a.r.mu.Unlock()
+	if released == 0 {
+		t.Fatal("no partition released")
+	}
+	t.Logf("released %d shared streams with blocked outputs in %s", len(streams), took)
+	if limit := 2 * k.stopTimeout; took >= limit {
+		t.Errorf("releasing %d shared streams with blocked outputs took %s, past the rebalance timeout %s", len(streams), took, limit)
+	}
 }
