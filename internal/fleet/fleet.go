@@ -436,10 +436,15 @@ func (r *Replica) stopIdleGroups(ps []*partition, d time.Duration) {
 		})
 	}
 	wg.Wait()
-	for _, s := range stop {
+	names := make([]string, len(stop))
+	for i, s := range stop {
 		delete(s.p.groups, s.key)
+		names[i] = s.g.name
 		r.log.Info("fleet: shared stream stopped", "stream", s.g.name)
 	}
+	// The stream's own series (output_error, http_callback_*) carry its
+	// name as their tenant.
+	r.m.forgetTenants(names)
 }
 
 // setOwned publishes t's current status in revel_fleet_tenant_owned.

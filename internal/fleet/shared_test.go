@@ -86,6 +86,11 @@ func TestTenantsShareAStreamPerPartition(t *testing.T) {
 		tn.insert()
 	}
 	eventually(t, progress, k.allDelivered(stay...))
+	// The stopped stream's own series (output_error, http_callback_*,
+	// labelled with the stream) go with it.
+	if n := seriesLabelled(t, a, streamOf[partition]); n > 0 {
+		t.Errorf("%d series still labelled tenant=%q, a stream stopped", n, streamOf[partition])
+	}
 	if d := k.callback.duplicates(); len(d) > 0 {
 		t.Errorf("delivered twice: %v", d)
 	}
@@ -212,4 +217,24 @@ func TestBlockedOutputsReleaseWithinTheRebalanceTimeout(t *testing.T) {
 	if limit := 2 * k.stopTimeout; took >= limit {
 		t.Errorf("releasing %d shared streams with blocked outputs took %s, past the rebalance timeout %s", len(streams), took, limit)
 	}
+}
+
+// seriesLabelled counts rn's series whose tenant label is tenant.
+func seriesLabelled(t *testing.T, rn *running, tenant string) int {
+	t.Helper()
+	families, err := rn.m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "tenant" && l.GetValue() == tenant {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }
