@@ -38,6 +38,10 @@ output:
 		{"another cache", "acme", poller("    checkpoint_cache: checkpoints\n"), `no cache named "checkpoints"`},
 		{"a cache named state", "acme", poller("    checkpoint_cache: state\n") + "cache_resources:\n  - label: state\n    memory: {}\n", "the label the fleet gives"},
 		{"an unknown field", "acme", poller("    checkpoint_cache: state\n    no_such_field: 1\n"), "no_such_field"},
+		// A callback URL no request can go to would be retried for ever.
+		{"a callback URL that does not parse", "acme", strings.Replace(poller("    checkpoint_cache: state\n"), "drop: {}", "http_callback:\n    url: http://u:pw1234@127.0.0.1:1/%zz", 1), "url: give an absolute http(s) URL"},
+		{"a callback URL without a scheme", "acme", strings.Replace(poller("    checkpoint_cache: state\n"), "drop: {}", "http_callback:\n    url: 127.0.0.1:9000/events", 1), "url: give an absolute http(s) URL"},
+		{"a callback URL interpolated per message", "acme", strings.Replace(poller("    checkpoint_cache: state\n"), "drop: {}", "http_callback:\n    url: http://127.0.0.1:1/${! meta(\"x\") }", 1), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := Lint(env, c.id, c.conf)
@@ -46,6 +50,8 @@ output:
 				t.Errorf("refused: %v", err)
 			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 				t.Errorf("error %v, want one containing %q", err, c.want)
+			case err != nil && strings.Contains(err.Error(), "pw1234"):
+				t.Errorf("the error shows the URL's password: %v", err)
 			}
 		})
 	}

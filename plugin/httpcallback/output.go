@@ -57,6 +57,11 @@ func newOutput(pc *service.ParsedConfig, res *service.Resources) (*output, error
 	if o.url, err = pc.FieldInterpolatedString(fURL); err != nil {
 		return nil, err
 	}
+	if raw, static := o.url.Static(); static {
+		if err := checkURL(raw); err != nil {
+			return nil, err
+		}
+	}
 	if o.verb, err = pc.FieldString(fVerb); err != nil {
 		return nil, err
 	}
@@ -233,6 +238,27 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// urlLintRule flags a url without interpolation that checkURL would
+// refuse, so that lint and `tenants put` catch it before a stream runs.
+const urlLintRule = `root = if !this.contains("${!") && (this.parse_url().catch(null) == null || !["http", "https"].contains(this.parse_url().scheme) || this.parse_url().host == "") { ["url: give an absolute http(s) URL such as https://example.com/revel-events (a password or token in it is not shown)"] }`
+
+// checkURL refuses a static url that no request could be sent to, so a
+// stream fails at start instead of retrying each message for ever. The
+// error leaves the URL out: it may carry a password or token.
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		err = ue.Err // the *url.Error repeats the URL
+	}
+	if err == nil && (u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
+		err = errors.New("no http or https scheme and host")
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %v; give an absolute http(s) URL such as https://example.com/revel-events", fURL, err)
+	}
+	return nil
 }
 
 // redact drops a URL's query and user info from logs: callbacks often

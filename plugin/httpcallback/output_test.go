@@ -247,6 +247,9 @@ func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
 		{"url: http://127.0.0.1:1/\nretry_period: 0s", "retry_period: give a duration above zero"},
 		{"url: http://127.0.0.1:1/\nretry_period: 1m\nmax_retry_backoff: 1s", "max_retry_backoff 1s is shorter than retry_period 1m0s"},
+		{"url: http://u:pw1234@127.0.0.1:1/%zz", `url: invalid URL escape "%zz"; give an absolute http(s) URL`},
+		{"url: 127.0.0.1:9000/events", "url: "},
+		{"url: /events", "url: no http or https scheme and host"},
 	} {
 		pc, err := Spec().ParseYAML(tc.yaml, nil)
 		if err != nil {
@@ -255,6 +258,9 @@ func TestConfigErrors(t *testing.T) {
 		_, err = newOutput(pc, service.MockResources())
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %q", tc.yaml, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "pw1234") {
+			t.Errorf("%q: the error shows the URL's password: %v", tc.yaml, err)
 		}
 	}
 }

@@ -44,7 +44,8 @@ Each message is one request whose body is the message. Only revel-connect's own 
 		Fields(
 			service.NewInterpolatedStringField(fURL).
 				Description("The callback URL, interpolated per message.").
-				Example("https://example.com/revel-events").Example("${CALLBACK_URL}"),
+				Example("https://example.com/revel-events").Example("${CALLBACK_URL}").
+				LintRule(urlLintRule),
 			service.NewStringField(fVerb).
 				Description("The HTTP method.").
 				Default("POST"),
