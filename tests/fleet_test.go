@@ -474,3 +474,31 @@ func TestTenantsPutLintsAndImportWritesATenant(t *testing.T) {
 		}
 	}
 }
+
+// TestTenantsNamedLikeHelp: "h" and "help" are tenant ids like any other.
+// urfave/cli gives every command a help subcommand, so `tenants delete h`
+// printed delete's help and exited 0, deleting nothing.
+func TestTenantsNamedLikeHelp(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	brokers := cluster.ListenAddrs()
+	file := filepath.Join(t.TempDir(), "t.yaml")
+	if err := os.WriteFile(file, []byte(fleetTenantConfig(&streamTenant{id: "h", base: "http://127.0.0.1:1", secret: "s"}, "http://127.0.0.1:2")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"h", "help"} {
+		if out := tenantsCmd(t, brokers, "put", id, file); out != "tenant "+id+" written\n" {
+			t.Errorf("tenants put %s: %q", id, out)
+		}
+	}
+	if out := tenantsCmd(t, brokers, "delete", "h"); out != "tenant h deleted\n" {
+		t.Errorf("tenants delete h: %q", out)
+	}
+	list := tenantsCmd(t, brokers, "list")
+	if !strings.HasPrefix(list, "help\t") || strings.Count(list, "\n") != 1 {
+		t.Errorf("tenants list after putting h and help and deleting h:\n%s", list)
+	}
+}

@@ -102,10 +102,12 @@ func tenantsCommand() *cli.Command {
 		Usage: "Add, change, remove and list the tenants of a fleet (docs/fleet.md)",
 		Subcommands: []*cli.Command{
 			{
-				Name:      "put",
-				Usage:     "Lint a tenant's stream YAML and write it to the tenants topic; its owner starts or restarts it",
-				ArgsUsage: "ID FILE|-",
-				Flags:     kafkaFlags(true),
+				Name: "put",
+				// No help subcommand: "h" and "help" are tenant ids here.
+				HideHelpCommand: true,
+				Usage:           "Lint a tenant's stream YAML and write it to the tenants topic; its owner starts or restarts it",
+				ArgsUsage:       "ID FILE|-",
+				Flags:           kafkaFlags(true),
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 2 {
 						return errors.New("tenants put takes a tenant ID and a FILE (- for standard input)")
@@ -127,10 +129,12 @@ func tenantsCommand() *cli.Command {
 				},
 			},
 			{
-				Name:      "delete",
-				Usage:     "Remove a tenant: its owner stops it; its checkpoints stay, so putting it back resumes",
-				ArgsUsage: "ID",
-				Flags:     kafkaFlags(true),
+				Name: "delete",
+				// No help subcommand: "h" and "help" are tenant ids here.
+				HideHelpCommand: true,
+				Usage:           "Remove a tenant: its owner stops it; its checkpoints stay, so putting it back resumes",
+				ArgsUsage:       "ID",
+				Flags:           kafkaFlags(true),
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return errors.New("tenants delete takes one tenant ID")
@@ -148,9 +152,10 @@ func tenantsCommand() *cli.Command {
 				},
 			},
 			{
-				Name:  "list",
-				Usage: "List the tenants: id, partition and when it was last written",
-				Flags: kafkaFlags(true),
+				Name:            "list",
+				HideHelpCommand: true,
+				Usage:           "List the tenants: id, partition and when it was last written",
+				Flags:           kafkaFlags(true),
 				Action: func(c *cli.Context) error {
 					t, err := openTenants(c)
 					if err != nil {
