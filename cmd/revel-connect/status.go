@@ -70,16 +70,15 @@ func runStatus(c *cli.Context) error {
 	if replicas := c.StringSlice("fleet"); len(replicas) > 0 {
 		ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 		defer cancel()
+		// The replicas that answered are shown even when others did not;
+		// those are named in the error, and the exit status is 1.
 		rows, err := fleetStatus(ctx, replicas)
-		if err != nil {
-			return err
-		}
 		if format == "json" {
 			enc := json.NewEncoder(c.App.Writer)
 			enc.SetIndent("", "  ")
-			return enc.Encode(rows)
+			return errors.Join(enc.Encode(rows), err)
 		}
-		return printFleetStatus(c.App.Writer, rows)
+		return errors.Join(printFleetStatus(c.App.Writer, rows), err)
 	}
 	if c.NArg() == 0 {
 		return errors.New("status needs the config file of the pipeline, e.g. revel-connect status config/callback.yaml")
