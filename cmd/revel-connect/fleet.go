@@ -83,7 +83,7 @@ func runFleet(c *cli.Context) error {
 		Group:             c.String("group"),
 		TenantsTopic:      c.String("tenants-topic"),
 		StateTopic:        c.String("state-topic"),
-		Partitions:        int32(c.Int("partitions")),
+		Partitions:        partitionsFlag(c),
 		SessionTimeout:    c.Duration("session-timeout"),
 		HeartbeatInterval: c.Duration("heartbeat-interval"),
 		RebalanceTimeout:  c.Duration("rebalance-timeout"),
@@ -174,6 +174,15 @@ func tenantsCommand() *cli.Command {
 			},
 		},
 	}
+}
+
+// partitionsFlag is --partitions if given, else 0: the default count,
+// without a warning when the topics exist with another.
+func partitionsFlag(c *cli.Context) int32 {
+	if !c.IsSet("partitions") {
+		return 0
+	}
+	return int32(c.Int("partitions"))
 }
 
 // openTenants connects to the tenants topic the flags name.

@@ -38,7 +38,8 @@ type Config struct {
 	TenantsTopic string
 	StateTopic   string
 	// Partitions is the partition count of topics the fleet creates; the
-	// most replicas that can share the work.
+	// most replicas that can share the work. 0 means 12, and no warning
+	// when the topics exist with another count.
 	Partitions int32
 	// SessionTimeout is how long a silent replica keeps its partitions:
 	// the failover time after a crash. Kafka's default is 45s.
@@ -144,6 +145,7 @@ type Replica struct {
 // partition counts differ, since a tenant's state must live in the
 // partition numbered like the tenant's.
 func New(ctx context.Context, cfg Config) (*Replica, error) {
+	asked := cfg.Partitions
 	cfg.defaults()
 	if cfg.Group == "" {
 		return nil, errors.New("fleet: --group is required: every replica of one fleet joins the same consumer group")
@@ -165,8 +167,15 @@ func New(ctx context.Context, cfg Config) (*Replica, error) {
 		return nil, err
 	}
 	r.opts = append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.ClientOpts...)
-	if err := EnsureTopics(ctx, r.opts, cfg.TenantsTopic, cfg.StateTopic, cfg.Partitions); err != nil {
+	n, err := EnsureTopics(ctx, r.opts, cfg.TenantsTopic, cfg.StateTopic, cfg.Partitions)
+	if err != nil {
 		return nil, err
+	}
+	if asked != 0 && n != asked {
+		// Created earlier (by tenants put, or another replica) with
+		// another count: the flag cannot change it.
+		r.log.Warn("fleet: the topics exist with another partition count than --partitions, which applies only when they are created; at most this many replicas share the work",
+			"topic", cfg.TenantsTopic, "partitions", n, "asked", asked)
 	}
 	r.cl, err = kgo.NewClient(append(append([]kgo.Opt{}, r.opts...),
 		kgo.ConsumerGroup(cfg.Group),

@@ -31,11 +31,12 @@ var (
 
 // EnsureTopics creates the tenants and state topics if they are missing,
 // with partitions partitions (the state topic with the tenants topic's
-// count), and checks that both have the same number.
-func EnsureTopics(ctx context.Context, opts []kgo.Opt, tenants, state string, partitions int32) error {
+// count), checks that both have the same number, and returns it: topics
+// that exist keep theirs, whatever partitions says.
+func EnsureTopics(ctx context.Context, opts []kgo.Opt, tenants, state string, partitions int32) (int32, error) {
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
@@ -72,17 +73,17 @@ func EnsureTopics(ctx context.Context, opts []kgo.Opt, tenants, state string, pa
 	}
 	nt, err := create(tenants, partitions, tenantsConfigs)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	ns, err := create(state, nt, stateConfigs)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if nt != ns {
-		return fmt.Errorf("topic %s has %d partitions and %s has %d: a tenant's state lives in the partition numbered like the tenant's, so both need the same count; recreate %s with %d partitions",
+		return 0, fmt.Errorf("topic %s has %d partitions and %s has %d: a tenant's state lives in the partition numbered like the tenant's, so both need the same count; recreate %s with %d partitions",
 			tenants, nt, state, ns, state, nt)
 	}
-	return nil
+	return nt, nil
 }
 
 // Tenants manages the tenants topic: what `revel-connect tenants` does.
@@ -98,7 +99,7 @@ type Tenants struct {
 // against. Records are partitioned by Kafka's default murmur2 hash of the
 // key, as any Kafka client would write them.
 func NewTenants(ctx context.Context, env *service.Environment, opts []kgo.Opt, tenants, state string, partitions int32) (*Tenants, error) {
-	if err := EnsureTopics(ctx, opts, tenants, state, partitions); err != nil {
+	if _, err := EnsureTopics(ctx, opts, tenants, state, partitions); err != nil {
 		return nil, err
 	}
 	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, opts...), kgo.DefaultProduceTopic(tenants))...)
