@@ -19,10 +19,19 @@ const minSecret = 4
 // and the first "@" before any "/", "?", "#", white space or quote.
 var userInfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#@\s"'<>\x60]*)@`)
 
-// URLs hides the user info of every URL in s. A password becomes Mask and
-// its user stays, as in URL.Redacted; a user without a password becomes
-// Mask too, since tokens are often passed that way.
+// secretParam matches a query parameter whose name says it carries a
+// credential (token, key, secret, password, signature, auth), up to its
+// value.
+var secretParam = regexp.MustCompile(`(?i)([?&][A-Za-z0-9_.\-]*(?:token|key|secret|passw|pwd|signature|sig|auth)[A-Za-z0-9_.\-]*=)([^&#\s"'<>\x60]+)`)
+
+// URLs hides the user info of every URL in s, and the values of query
+// parameters named like credentials (?token=, &api_key=, ...). A password
+// becomes Mask and its user stays, as in URL.Redacted; a user without a
+// password becomes Mask too, since tokens are often passed that way.
 func URLs(s string) string {
+	if strings.Contains(s, "=") {
+		s = secretParam.ReplaceAllString(s, "${1}"+Mask)
+	}
 	if !strings.Contains(s, "@") {
 		return s
 	}

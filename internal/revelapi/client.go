@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/revel-connect/revel-connect/internal/retryafter"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -19,6 +18,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/revel-connect/revel-connect/internal/httpurl"
+	"github.com/revel-connect/revel-connect/internal/redact"
+	"github.com/revel-connect/revel-connect/internal/retryafter"
 )
 
 // Auth adds credentials to a request. It is only ever called for requests
@@ -150,7 +151,7 @@ func New(opts Options) (*Client, error) {
 		// point; only same-origin redirects are followed.
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if !c.sameOrigin(req.URL) {
-				return fmt.Errorf("%w: refusing redirect to %s: credentials go only to %s", ErrForeignLink, req.URL.Redacted(), c.origin())
+				return fmt.Errorf("%w: refusing redirect to %s: credentials go only to %s", ErrForeignLink, shownURL(req.URL), c.origin())
 			}
 			if len(via) >= 5 {
 				return errors.New("stopped after 5 redirects")
@@ -186,7 +187,7 @@ func (c *Client) Resolve(ref string) (*url.URL, error) {
 	}
 	if r.IsAbs() || r.Host != "" {
 		if !c.sameOrigin(u) {
-			return nil, fmt.Errorf("%w: %s is not on %s", ErrForeignLink, u.Redacted(), c.origin())
+			return nil, fmt.Errorf("%w: %s is not on %s", ErrForeignLink, shownURL(u), c.origin())
 		}
 		return u, nil
 	}
@@ -357,26 +358,26 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, held time.Time) (*Page
 	copyBuffers.Put(buf)
 	c.lastBody.Store(int64(body.Len()))
 	if body.Len() > maxBody {
-		return nil, fmt.Errorf("GET %s: response larger than %d MiB; lower page_size", u.Redacted(), maxBody>>20)
+		return nil, fmt.Errorf("GET %s: response larger than %d MiB; lower page_size", shownURL(u), maxBody>>20)
 	}
 
 	switch code := resp.StatusCode; {
 	case code == http.StatusTooManyRequests:
-		return nil, &retryable{err: fmt.Errorf("GET %s: 429 Too Many Requests", u.Redacted()), retryAfter: retryWait(resp.Header)}
+		return nil, &retryable{err: fmt.Errorf("GET %s: 429 Too Many Requests", shownURL(u)), retryAfter: retryWait(resp.Header)}
 	case code >= 500:
-		return nil, &retryable{err: fmt.Errorf("GET %s: %d %s", u.Redacted(), code, http.StatusText(code)), retryAfter: retryWait(resp.Header)}
+		return nil, &retryable{err: fmt.Errorf("GET %s: %d %s", shownURL(u), code, http.StatusText(code)), retryAfter: retryWait(resp.Header)}
 	case code != http.StatusOK:
-		return nil, &StatusError{Code: code, URL: u.Redacted(), Message: errorMessage(body.String())}
+		return nil, &StatusError{Code: code, URL: shownURL(u), Message: errorMessage(body.String())}
 	}
 	if readErr != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &retryable{err: fmt.Errorf("GET %s: reading body: %w", u.Redacted(), readErr)}
+		return nil, &retryable{err: fmt.Errorf("GET %s: reading body: %w", shownURL(u), readErr)}
 	}
 	page, err := DecodePage(body.String())
 	if err != nil {
-		return nil, &retryable{err: fmt.Errorf("GET %s: %w", u.Redacted(), err)}
+		return nil, &retryable{err: fmt.Errorf("GET %s: %w", shownURL(u), err)}
 	}
 	return page, nil
 }
@@ -394,7 +395,7 @@ func tokenRejected(err error) *StatusError {
 	}
 	where := "the token endpoint"
 	if re.Response.Request != nil {
-		where = re.Response.Request.URL.Redacted()
+		where = shownURL(re.Response.Request.URL)
 	}
 	return &StatusError{Code: http.StatusUnauthorized, URL: where, Message: fmt.Sprintf("token request refused (%d %s)", code, re.ErrorCode)}
 }
@@ -420,3 +421,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// shownURL is u as errors and logs show it: no password, and no value of a
+// query parameter named like a credential (?token=...).
+func shownURL(u *url.URL) string { return redact.URLs(u.Redacted()) }

@@ -311,3 +311,24 @@ func TestNewRejectsBadBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// A credential in a query parameter (a proxy's ?token=) stays out of
+// errors, as a password in the URL does.
+func TestErrorsHideQueryCredentials(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	defer srv.Close()
+	c, _ := newClient(t, srv.URL, nil)
+	u, err := url.Parse(srv.URL + "/resources/Employee/?limit=5&token=s3cr3t-t0ken")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Get(t.Context(), u)
+	if err == nil {
+		t.Fatal("a 403 was not an error")
+	}
+	if strings.Contains(err.Error(), "s3cr3t-t0ken") || !strings.Contains(err.Error(), "token=xxxxx") {
+		t.Errorf("error %q shows the token, or not where it was", err)
+	}
+}

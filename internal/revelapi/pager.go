@@ -265,11 +265,11 @@ func (p *Pager) nextKeyset(ctx context.Context) (*Page, error) {
 	for _, o := range page.Objects {
 		id := gjson.Get(o, "id")
 		if id.Type != gjson.Number {
-			return nil, &fallback{CauseUnordered, fmt.Sprintf("a record has no numeric id to page by (GET %s)", u.Redacted())}
+			return nil, &fallback{CauseUnordered, fmt.Sprintf("a record has no numeric id to page by (GET %s)", shownURL(u))}
 		}
 		if id.Int() <= last {
 			if id.Int() != last && !p.returned.has(id.Int()) {
-				return nil, &fallback{CauseUnordered, fmt.Sprintf("the resource ignores order_by=id: id %s came after %d (GET %s)", id.Raw, last, u.Redacted())}
+				return nil, &fallback{CauseUnordered, fmt.Sprintf("the resource ignores order_by=id: id %s came after %d (GET %s)", id.Raw, last, shownURL(u))}
 			}
 			dup = id.Raw
 			continue
@@ -283,7 +283,7 @@ func (p *Pager) nextKeyset(ctx context.Context) (*Page, error) {
 		kept++
 	}
 	if n > 0 && after == p.pos.AfterID {
-		return nil, &fallback{CauseIDGTIgnored, fmt.Sprintf("the resource ignores id__gt: a page after id %s repeated only rows already read (GET %s)", p.pos.AfterID, u.Redacted())}
+		return nil, &fallback{CauseIDGTIgnored, fmt.Sprintf("the resource ignores id__gt: a page after id %s repeated only rows already read (GET %s)", p.pos.AfterID, shownURL(u))}
 	}
 
 	done := n == 0 || lastPage(page, 0, n, p.limit, true)
