@@ -208,7 +208,17 @@ func (t *tenant) stopMember(d time.Duration) bool {
 	t.cancel()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	if err := t.member.Close(ctx); err != nil {
+	// Close first waits for a Connect under way, which waits on its first
+	// checkpoint write while the state topic refuses it (until writes
+	// work or the partition is released); d bounds the stop all the same.
+	closed := make(chan error, 1)
+	go func() { closed <- t.member.Close(ctx) }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			return false
+		}
+	case <-ctx.Done():
 		return false
 	}
 	return t.member.Drain(ctx, drainTick) == nil
@@ -238,6 +248,9 @@ func (t *tenant) connectMember(ctx context.Context, log *slog.Logger, onChange f
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, 30*time.Second)
+	}
+	if ctx.Err() != nil {
+		return // stopped meanwhile: its stop forgets it
 	}
 	t.connected.Store(true)
 	t.setState(statusRunning, "")
