@@ -238,3 +238,24 @@ func seriesLabelled(t *testing.T, rn *running, tenant string) int {
 	}
 	return n
 }
+
+// A member whose Revel cannot be reached says so in /fleet, with the
+// resource, while it keeps retrying.
+func TestUnreachableRevelIsAMembersProblem(t *testing.T) {
+	k := newKit(t)
+	tn := k.newTenant("far")
+	k.putConfig(tn, strings.Replace(k.config(tn, ""), tn.sim.URL(), "http://127.0.0.1:1", 1))
+	a := k.start("a")
+	problem := func() string {
+		for _, ts := range a.r.Status().Tenants {
+			if ts.ID == "far" {
+				return ts.Status + ": " + ts.Problem
+			}
+		}
+		return ""
+	}
+	eventually(t, problem, func() bool { return strings.Contains(problem(), "employees: retrying") })
+	if p := problem(); !strings.HasPrefix(p, statusRunning+": ") || !strings.Contains(p, "127.0.0.1:1") {
+		t.Errorf("problem %q, want the running tenant's failed poll naming where it polls", p)
+	}
+}

@@ -258,12 +258,13 @@ func (t *tenant) connectMember(ctx context.Context, log *slog.Logger, onChange f
 }
 
 // check retries a member's failed checkpoint write and shows what stops
-// it (credentials Revel refuses, checkpoints not saved) as its problem.
+// it (credentials Revel refuses, checkpoints not saved) or fails its polls
+// (Revel unreachable or answering errors) as its problem.
 func (t *tenant) check(ctx context.Context) {
 	if !t.connected.Load() || t.stopping.Load() {
 		return
 	}
-	problem := ""
+	problem := t.member.Failing()
 	if err := t.member.Connect(ctx); err != nil {
 		problem = err.Error()
 	}

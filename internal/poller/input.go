@@ -246,8 +246,13 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 			in.metrics.retries.Incr(1, rc.objectType)
 			in.metrics.lastError.Set(time.Now().Unix(), rc.objectType)
 			p.report.retry(p.log, err, attempt, wait, p.now())
+			msg := redact.URLs(fmt.Sprintf("retrying (attempt %d): %v", attempt, err))
+			p.failing.Store(&msg)
 		},
 		OnResponse: func(status int) {
+			if status < 300 {
+				p.failing.Store(nil)
+			}
 			p.requests.Add(1)
 			in.metrics.responses.Incr(1, rc.objectType, statusClass(status))
 		},

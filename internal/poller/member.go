@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/redpanda-data/benthos/v4/public/service"
@@ -48,6 +49,22 @@ func (m *Member) Connect(ctx context.Context) error { return m.in.Connect(ctx) }
 // return. Pages already delivered are still acknowledged through their
 // Ack; Unacked tells when that is done.
 func (m *Member) Close(ctx context.Context) error { return m.in.Close(ctx) }
+
+// Failing says why the member's resources whose last request or poll
+// failed failed (Revel unreachable, answering errors), one "resource: why"
+// each; empty when Revel has answered since.
+func (m *Member) Failing() string {
+	m.in.mu.Lock()
+	pollers := m.in.pollers
+	m.in.mu.Unlock()
+	var out []string
+	for _, p := range pollers {
+		if msg := p.failing.Load(); msg != nil {
+			out = append(out, p.conf.objectType+": "+*msg)
+		}
+	}
+	return strings.Join(out, "; ")
+}
 
 // Unacked is the number of messages delivered and not yet acknowledged,
 // counting a message acknowledged once its checkpoint write has returned.

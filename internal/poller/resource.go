@@ -59,6 +59,9 @@ type resourcePoller struct {
 	added map[int64]struct{}
 
 	unacked atomic.Int64 // messages delivered and not yet acknowledged
+	// failing is why the last request or poll failed; nil once Revel
+	// answers a request or a poll succeeds.
+	failing atomic.Pointer[string]
 
 	// requests counts the responses of this poll, against max_requests_per_poll.
 	requests atomic.Int64
@@ -102,6 +105,9 @@ func (p *resourcePoller) run(ctx context.Context) {
 			return
 		}
 		wait := started.Add(p.conf.interval).Sub(p.now())
+		if err == nil || errors.Is(err, errBudget) {
+			p.failing.Store(nil)
+		}
 		switch {
 		case err == nil:
 			failures = 0
@@ -166,6 +172,7 @@ func (p *resourcePoller) logFailure(err error, wait time.Duration) {
 	default:
 		msg = redact.URLs(fmt.Sprintf("poll failed: %v", err)) // net/http's errors show the URL
 	}
+	p.failing.Store(&msg)
 	p.report.cycleFailed(p.log, msg, fmt.Sprintf("Retrying in %s", wait.Round(time.Second)), p.now())
 }
 
