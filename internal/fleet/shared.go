@@ -185,7 +185,7 @@ func (s *sharedInput) Close(context.Context) error { return nil }
 
 // group is one shared stream of a partition and its members.
 type group struct {
-	name   string // p<partition>-<key>, the tenant label of its output metrics
+	name   string // shared:p<partition>-<key>, the tenant label of its output metrics; no tenant id has a colon
 	key    string
 	stream *service.Stream
 	in     *sharedInput
@@ -257,7 +257,7 @@ func registerSharedInput(env *service.Environment, inputs *sharedInputs) error {
 // newGroup builds and runs the shared stream of the tenants whose configs
 // share key, from the config of one of them.
 func (r *Replica) newGroup(p *partition, key, conf string) (*group, error) {
-	name := fmt.Sprintf("p%d-%s", p.id, key)
+	name := fmt.Sprintf("shared:p%d-%s", p.id, key)
 	streamYAML, err := sharedStreamYAML(conf, name)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ type TenantStatus struct {
 	Partition int32  `json:"partition"`
 	Status    string `json:"status"`            // running, refused or failed
 	Problem   string `json:"problem,omitempty"` // why refused or failed, or what stops it
-	// Stream is the shared stream the tenant runs in (p<partition>-<hash>
+	// Stream is the shared stream the tenant runs in (shared:p<partition>-<hash>
 	// of its pipeline and output), empty when it runs a stream of its own.
 	Stream string    `json:"stream,omitempty"`
 	Since  time.Time `json:"since"`
