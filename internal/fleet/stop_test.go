@@ -9,8 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/revel-connect/revel-connect/internal/testutil"
 )
 
 // TestMemberStopsWhileItsFirstCheckpointWaits: a tenant starting while the
@@ -36,24 +37,8 @@ func TestMemberStopsWhileItsFirstCheckpointWaits(t *testing.T) {
 	var refusing atomic.Bool
 	refusing.Store(true)
 	t.Cleanup(func() { refusing.Store(false) }) // before a stops
-	k.cluster.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
-		k.cluster.KeepControl()
-		req := kreq.(*kmsg.ProduceRequest)
-		if !refusing.Load() || len(req.Topics) == 0 || (req.Topics[0].Topic != DefaultStateTopic && req.Topics[0].TopicID != stateID) {
-			return nil, nil, false
-		}
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range req.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition, sp.ErrorCode = rp.Partition, kerr.InvalidRecord.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
+	testutil.RefuseProduceWhere(k.cluster, func(req *kmsg.ProduceRequest) bool {
+		return refusing.Load() && len(req.Topics) > 0 && (req.Topics[0].Topic == DefaultStateTopic || req.Topics[0].TopicID == stateID)
 	})
 
 	late := k.newTenant("late")

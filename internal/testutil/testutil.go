@@ -46,16 +46,24 @@ func Scrape(t testing.TB, url string) map[string]*dto.MetricFamily {
 // gives up on them at once. Request n (from 1) is refused when refuse(n);
 // the count returned is how many were.
 func RefuseProduce(c *kfake.Cluster, refuse func(n int) bool) *atomic.Int32 {
-	refused := &atomic.Int32{}
 	seen := 0 // kfake runs control functions one at a time
+	return RefuseProduceWhere(c, func(*kmsg.ProduceRequest) bool {
+		seen++
+		return refuse(seen)
+	})
+}
+
+// RefuseProduceWhere is RefuseProduce for the requests refuse picks by
+// their content (a topic, say).
+func RefuseProduceWhere(c *kfake.Cluster, refuse func(*kmsg.ProduceRequest) bool) *atomic.Int32 {
+	refused := &atomic.Int32{}
 	c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 		c.KeepControl()
-		seen++
-		if !refuse(seen) {
+		req := kreq.(*kmsg.ProduceRequest)
+		if !refuse(req) {
 			return nil, nil, false
 		}
 		refused.Add(1)
-		req := kreq.(*kmsg.ProduceRequest)
 		resp := req.ResponseKind().(*kmsg.ProduceResponse)
 		for _, rt := range req.Topics {
 			st := kmsg.NewProduceResponseTopic()
