@@ -144,35 +144,9 @@ func TestCrashMidBackfillResumesEveryRange(t *testing.T) {
 	dir := t.TempDir()
 	conf := backfillConf(base, dir, "    max_unacked_pages: 2\n")
 
-	// Three pages (300 messages) are accepted, then the output fails and
-	// the process is killed with the rest unacknowledged.
-	first := &sink{reject: acceptOnly(300)}
-	p := run(t, conf, first)
-	eventually(t, func() string { return fmt.Sprintf("%d accepted", first.count()) }, func() bool { return first.count() == 300 })
-	eventually(t, func() string { return "checkpoint of a split cycle" }, func() bool {
+	crashMidBacklog(t, sim, conf, "checkpoint of a split cycle", func() bool {
 		return strings.Contains(checkpointText(dir), `"slices"`)
 	})
-	p.stopWithin(t, 100*time.Millisecond)
-
-	second := &sink{}
-	run(t, conf, second)
-	eventually(t, func() string { return fmt.Sprintf("%d redelivered", second.count()) }, func() bool { return second.count() >= 700 })
-	eventually(t, func() string { return "no further polls" }, cycles(sim, "/resources/Employee/", 5))
-	before := map[string]bool{}
-	for _, r := range first.all() {
-		before[r.meta["revel_object_id"]] = true
-	}
-	after := map[string]int{}
-	for _, r := range second.all() {
-		id := r.meta["revel_object_id"]
-		if before[id] {
-			t.Fatalf("object %s, acknowledged before the crash, was delivered again", id)
-		}
-		after[id]++
-	}
-	if len(after) != 700 || second.count() != 700 {
-		t.Fatalf("after the crash %d messages for %d objects, want the 700 unacknowledged once each", second.count(), len(after))
-	}
 }
 
 // checkpointText is the employees checkpoint in dir, however its key is

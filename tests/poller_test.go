@@ -121,34 +121,52 @@ func TestCrashMidCycleRedeliversAtMostTheUnackedWindow(t *testing.T) {
 	dir := t.TempDir()
 	conf := pollerConf(base, dir, "    max_unacked_pages: 2\n    backfill_concurrency: 1\n", resource("employees", "/resources/Employee/", ""))
 
-	// The first run accepts 300 messages (three pages), then its output
-	// fails: pages four onwards are never acknowledged, and the process
-	// is killed.
-	first := &sink{reject: acceptOnly(300)}
-	p := run(t, conf, first)
-	eventually(t, func() string { return fmt.Sprintf("%d accepted", first.count()) }, func() bool { return first.count() == 300 })
-	eventually(t, func() string { return "mid-cycle checkpoint" }, func() bool {
+	perObject := crashMidBacklog(t, sim, conf, "mid-cycle checkpoint", func() bool {
 		b, err := os.ReadFile(filepath.Join(dir, "revel_poller.employees"))
 		return err == nil && strings.Contains(string(b), `"after_id":"300"`)
 	})
+	for i := 1; i <= 300; i++ {
+		if perObject[fmt.Sprint(i)] != 0 {
+			t.Fatalf("acknowledged change of object %d was delivered again", i)
+		}
+	}
+}
+
+// crashMidBacklog runs conf over a backlog of 1,000 objects until its
+// output has accepted 300 messages (three pages) and checkpointed (named
+// what) holds; then the output fails, and the process is killed with the
+// rest unacknowledged. A second run of conf follows until 700 messages are
+// delivered and polling is idle. The test fails unless the second run
+// delivered the 700 unacknowledged objects once each and none the first
+// run's output accepted. It returns the second run's messages by object.
+func crashMidBacklog(t *testing.T, sim *revelsim.Server, conf, what string, checkpointed func() bool) map[string]int {
+	t.Helper()
+	first := &sink{reject: acceptOnly(300)}
+	p := run(t, conf, first)
+	eventually(t, func() string { return fmt.Sprintf("%d accepted", first.count()) }, func() bool { return first.count() == 300 })
+	eventually(t, func() string { return what }, checkpointed)
 	p.stopWithin(t, 100*time.Millisecond)
 
 	second := &sink{}
 	run(t, conf, second)
 	eventually(t, func() string { return fmt.Sprintf("%d redelivered", second.count()) }, func() bool { return second.count() >= 700 })
 	eventually(t, func() string { return "no further polls" }, cycles(sim, "/resources/Employee/", 5))
+	before := map[string]bool{}
+	for _, r := range first.all() {
+		before[r.meta["revel_object_id"]] = true
+	}
 	perObject := map[string]int{}
 	for _, r := range second.all() {
-		perObject[r.meta["revel_object_id"]]++
+		id := r.meta["revel_object_id"]
+		if before[id] {
+			t.Fatalf("object %s, acknowledged before the crash, was delivered again", id)
+		}
+		perObject[id]++
 	}
 	if len(perObject) != 700 || second.count() != 700 {
-		t.Fatalf("second run delivered %d messages for %d objects, want the 700 unacknowledged once each", second.count(), len(perObject))
+		t.Fatalf("after the crash %d messages for %d objects, want the 700 unacknowledged once each", second.count(), len(perObject))
 	}
-	for i := 1; i <= 300; i++ {
-		if perObject[fmt.Sprint(i)] != 0 {
-			t.Fatalf("acknowledged change of object %d was delivered again", i)
-		}
-	}
+	return perObject
 }
 
 func TestFaultsAreRetriedWithoutLoss(t *testing.T) {
