@@ -395,7 +395,7 @@ func (r *Replica) startMember(p *partition, t *tenant, pr prepared, log *slog.Lo
 		}
 		p.groups[sh.key] = g
 	}
-	member, err := poller.NewMember(pc, t.id, slogOf(log), g.in.metrics, &stateStore{tenant: t.id, p: p}, g.in.deliveries)
+	member, err := poller.NewMember(pc, t.id, service.NewLoggerFromSlog(log), g.in.metrics, &stateStore{tenant: t.id, p: p}, g.in.deliveries)
 	if err != nil {
 		r.stopIdleGroups([]*partition{p}, r.cfg.StopTimeout)
 		return fmt.Errorf("tenant %s: input.revel_poller.%w", t.id, err)

@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -291,14 +291,11 @@ func (r *Replica) newGroup(p *partition, key, conf string) (*group, error) {
 		if !stopping {
 			g.err = err
 		}
-		members := make([]*tenant, 0, len(g.members))
-		for _, t := range g.members {
-			members = append(members, t)
-		}
 		g.mu.Unlock()
 		if stopping {
 			return
 		}
+		members := g.snapshot()
 		if err == nil {
 			err = errors.New("the shared stream ended")
 		}
@@ -332,17 +329,15 @@ func (g *group) watch(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		g.mu.Lock()
-		members := make([]*tenant, 0, len(g.members))
-		for _, t := range g.members {
-			members = append(members, t)
-		}
-		g.mu.Unlock()
-		for _, t := range members {
+		for _, t := range g.snapshot() {
 			t.check(ctx)
 		}
 	}
 }
 
-// slogOf is the service logger of a member.
-func slogOf(l *slog.Logger) *service.Logger { return service.NewLoggerFromSlog(l) }
+// snapshot is the group's members now.
+func (g *group) snapshot() []*tenant {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Collect(maps.Values(g.members))
+}
