@@ -30,7 +30,7 @@ func NewEnvironment(base *service.Environment, state func(tenant string) *partit
 		if p == nil {
 			return nil, errors.New("the tenant's partition is not owned by this replica")
 		}
-		return &stateCache{tenant: id, p: p}, nil
+		return &stateCache{s: &stateStore{tenant: id, p: p}}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -48,37 +48,29 @@ func NewEnvironment(base *service.Environment, state func(tenant string) *partit
 	return env, err
 }
 
-// stateCache is a tenant's view of its partition's state.
-type stateCache struct {
-	tenant string
-	p      *partition
-}
+// stateCache is the state cache of a tenant with a stream of its own: its
+// stateStore as a Benthos cache.
+type stateCache struct{ s *stateStore }
 
-func (c *stateCache) Get(_ context.Context, key string) ([]byte, error) {
-	if v := c.p.get(stateKey(c.tenant, key)); v != nil {
+func (c *stateCache) Get(ctx context.Context, key string) ([]byte, error) {
+	if v, _ := c.s.Get(ctx, key); v != nil {
 		return v, nil
 	}
 	return nil, service.ErrKeyNotFound
 }
 
-func (c *stateCache) Set(_ context.Context, key string, value []byte, _ *time.Duration) error {
-	if value == nil {
-		value = []byte{}
-	}
-	return c.p.set(stateKey(c.tenant, key), value)
+func (c *stateCache) Set(ctx context.Context, key string, value []byte, _ *time.Duration) error {
+	return c.s.Set(ctx, key, value)
 }
 
-func (c *stateCache) Add(ctx context.Context, key string, value []byte, ttl *time.Duration) error {
-	if c.p.get(stateKey(c.tenant, key)) != nil {
+func (c *stateCache) Add(ctx context.Context, key string, value []byte, _ *time.Duration) error {
+	if v, _ := c.s.Get(ctx, key); v != nil {
 		return service.ErrKeyAlreadyExists
 	}
-	return c.Set(ctx, key, value, ttl)
+	return c.s.Set(ctx, key, value)
 }
 
-// Delete writes a tombstone.
-func (c *stateCache) Delete(_ context.Context, key string) error {
-	return c.p.set(stateKey(c.tenant, key), nil)
-}
+func (c *stateCache) Delete(ctx context.Context, key string) error { return c.s.Delete(ctx, key) }
 
 func (c *stateCache) Close(context.Context) error { return nil }
 
@@ -120,8 +112,8 @@ func (c *memoryCache) Delete(_ context.Context, key string) error {
 
 func (c *memoryCache) Close(context.Context) error { return nil }
 
-// stateStore is a member's checkpoint store: its keys in its partition's
-// state, as the state cache would keep them.
+// stateStore is a tenant's keys in its partition's state: a member's
+// checkpoint store, and behind a stream's state cache.
 type stateStore struct {
 	tenant string
 	p      *partition
