@@ -246,7 +246,7 @@ func (in *input) newPoller(ctx context.Context, rc *resourceConfig, auth revelap
 			in.metrics.retries.Incr(1, rc.objectType)
 			in.metrics.lastError.Set(time.Now().Unix(), rc.objectType)
 			p.report.retry(p.log, err, attempt, wait, p.now())
-			msg := redact.URLs(fmt.Sprintf("retrying (attempt %d): %v", attempt, err))
+			msg := fmt.Sprintf("retrying (attempt %d): %v", attempt, err)
 			p.failing.Store(&msg)
 		},
 		OnResponse: func(status int) {

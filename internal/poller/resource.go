@@ -170,7 +170,7 @@ func (p *resourcePoller) logFailure(err error, wait time.Duration) {
 	case errors.Is(err, revelapi.ErrForeignLink):
 		msg = fmt.Sprintf("not following a link or redirect off the configured origin, so credentials stay with %s: %v", redact.URLs(p.input.baseURL), err)
 	default:
-		msg = redact.URLs(fmt.Sprintf("poll failed: %v", err)) // net/http's errors show the URL
+		msg = fmt.Sprintf("poll failed: %v", err)
 	}
 	p.failing.Store(&msg)
 	p.report.cycleFailed(p.log, msg, fmt.Sprintf("Retrying in %s", wait.Round(time.Second)), p.now())

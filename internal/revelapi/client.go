@@ -335,6 +335,10 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, held time.Time) (*Page
 		if errors.Is(err, ErrForeignLink) {
 			return nil, err
 		}
+		var ue *url.Error // net/http's: its URL keeps the query
+		if errors.As(err, &ue) {
+			ue.URL = redact.URLs(ue.URL)
+		}
 		return nil, &retryable{err: err}
 	}
 	defer resp.Body.Close()

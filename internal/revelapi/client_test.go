@@ -331,4 +331,17 @@ func TestErrorsHideQueryCredentials(t *testing.T) {
 	if strings.Contains(err.Error(), "s3cr3t-t0ken") || !strings.Contains(err.Error(), "token=xxxxx") {
 		t.Errorf("error %q shows the token, or not where it was", err)
 	}
+
+	// net/http's own errors (here, nothing listens) name the URL too.
+	srv.Close()
+	var retried error
+	c, _ = newClient(t, srv.URL, func(o *Options) {
+		o.OnRetry = func(_ *url.URL, _ int, _ time.Duration, err error) { retried = err }
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	c.sleep = func(context.Context, time.Duration) error { cancel(); return context.Canceled }
+	_, _ = c.Get(ctx, u)
+	if retried == nil || strings.Contains(retried.Error(), "s3cr3t-t0ken") || !strings.Contains(retried.Error(), "token=xxxxx") {
+		t.Errorf("connection error %v shows the token, or not where it was", retried)
+	}
 }
