@@ -359,6 +359,7 @@ func (r *Replica) startTenant(pr prepared) {
 
 // refuse records why a tenant cannot run.
 func (r *Replica) refuse(t *tenant, log *slog.Logger, err error) {
+	err = explainUnset(err, t.conf, "unset in this replica's environment, so read as empty: %s; set them in every replica's environment")
 	t.setState(statusRefused, err.Error())
 	r.m.refusals.Inc()
 	r.setOwned(t)

@@ -196,3 +196,27 @@ func ownedMetric(t *testing.T, rn *running) map[string]string {
 	}
 	return out
 }
+
+// A tenant whose config reads a variable the replica's environment lacks
+// (set where tenants put ran, so put passed) is refused with the variable
+// named, as tenants put names it: the lint error alone ("set subdomain or
+// base_url") would send the operator to a config that looks right.
+func TestReplicaRefusalNamesUnsetVariables(t *testing.T) {
+	k := newKit(t)
+	a := k.start("a")
+	tn := k.newTenant("envless")
+	conf := strings.Replace(k.config(tn, ""), "base_url: "+tn.sim.URL(), "base_url: ${RC_FLEET_TEST_REPLICA_UNSET_BASE}", 1)
+	rec := &kgo.Record{Key: []byte(tn.id), Value: []byte(conf)}
+	if err := k.tenants.cl.ProduceSync(t.Context(), rec).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, func() string { return fmt.Sprint(a.r.Status().Tenants) }, func() bool { return a.owns()[tn.id] == statusRefused })
+	for _, ts := range a.r.Status().Tenants {
+		if ts.ID == tn.id && !strings.Contains(ts.Problem, "RC_FLEET_TEST_REPLICA_UNSET_BASE") {
+			t.Errorf("the refusal does not name the unset variable: %q", ts.Problem)
+		}
+	}
+	if !strings.Contains(a.logs.String(), "RC_FLEET_TEST_REPLICA_UNSET_BASE") {
+		t.Errorf("the logged refusal does not name the unset variable")
+	}
+}

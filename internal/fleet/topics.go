@@ -123,8 +123,15 @@ func Lint(env *service.Environment, id, conf string) error {
 	if err == nil {
 		_, err = b.Build()
 	}
+	return explainUnset(err, conf, "unset here, so read as empty: %s; a replica resolves ${VAR} from its own environment")
+}
+
+// explainUnset adds to a refusal of conf the variables it reads that this
+// process' environment lacks (format has one %s for their list), as the
+// error they cause names only the field left empty; nil stays nil.
+func explainUnset(err error, conf, format string) error {
 	if unset := unsetVariables(conf); err != nil && len(unset) > 0 {
-		return fmt.Errorf("%w (unset here, so read as empty: %s; a replica resolves ${VAR} from its own environment)", err, strings.Join(unset, ", "))
+		return fmt.Errorf("%w ("+format+")", err, strings.Join(unset, ", "))
 	}
 	return err
 }
